@@ -1,0 +1,132 @@
+"""The `deconflict` command line: ``deconflict check FILE…`` today, the service later.
+
+Exit codes are part of the interface (scripts and CI rely on them): 0 clear, 1 conflicts
+found, 2 bad input. Bad input is always one line naming the feature and the field;
+a traceback is a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress
+
+from deconflict import __version__
+from deconflict.geo.errors import InputError
+from deconflict.geo.geojson import read_files
+from deconflict.geo.separation import Minima, SeparationPolicy
+from deconflict.geo.units import parse_duration, parse_length
+
+EXIT_CLEAR, EXIT_CONFLICTS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="deconflict", description="Multi-party airspace deconfliction."
+    )
+    parser.add_argument("--version", action="version", version=f"deconflict {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser(
+        "check",
+        help="find conflicts between the operations, zones and lines in GeoJSON files",
+        description=(
+            "Check every operation in the files against every other party's operations, "
+            "zones and lines, and suggest how to clear each conflict. "
+            "Exit status: 0 clear, 1 conflicts, 2 bad input."
+        ),
+    )
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE.geojson")
+    check.add_argument(
+        "--format", choices=("table", "json", "geojson"), default="table", help="output format"
+    )
+    check.add_argument(
+        "--horizontal", help='default horizontal minimum, e.g. "5 NM" (overrides the files)'
+    )
+    check.add_argument("--vertical", help='default vertical minimum, e.g. "1000 ft"')
+    check.add_argument("--time-buffer", help='default time buffer, e.g. "5 min"')
+    check.add_argument(
+        "--no-suggestions", action="store_true", help="skip resolution suggestions (faster)"
+    )
+    return parser
+
+
+def _policy(files_policy: SeparationPolicy, args: argparse.Namespace) -> SeparationPolicy:
+    if args.horizontal is None and args.vertical is None and args.time_buffer is None:
+        return files_policy
+    base = files_policy.default
+    try:
+        default = Minima(
+            parse_length(args.horizontal) if args.horizontal else base.horizontal,
+            parse_length(args.vertical) if args.vertical else base.vertical,
+            parse_duration(args.time_buffer) if args.time_buffer else base.time,
+        )
+    except InputError as error:
+        raise InputError(f"command line: {error}") from None
+    return SeparationPolicy(default, files_policy.pairs, files_policy.self_checking)
+
+
+def _progress_bar(err: Console) -> Callable[[int, int], None] | None:
+    """A transient progress bar on stderr, for runs long enough to need one."""
+    if not err.is_terminal:
+        return None
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if total < 200:
+            return
+        if "bar" not in state:
+            state["bar"] = Progress(console=err, transient=True)
+            state["task"] = state["bar"].add_task("checking operations", total=total)
+            state["bar"].start()
+        state["bar"].update(state["task"], completed=done)
+        if done == total:
+            state["bar"].stop()
+
+    return update
+
+
+def _check(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from deconflict.engine.scenario import check_scenario
+    from deconflict.render import render_geojson, render_json, render_table
+
+    scenario = read_files(args.files)
+    policy = _policy(scenario.policy, args)
+    result = check_scenario(
+        scenario.declarations,
+        policy,
+        suggest=not args.no_suggestions,
+        with_areas=args.format == "geojson",
+        on_progress=_progress_bar(err),
+    )
+    if args.format == "json":
+        out.file.write(json.dumps(render_json(result), indent=2) + "\n")
+    elif args.format == "geojson":
+        out.file.write(json.dumps(render_geojson(result)) + "\n")
+    else:
+        render_table(result, out)
+    return EXIT_CONFLICTS if result.conflict_count else EXIT_CLEAR
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    out, err = Console(), Console(stderr=True)
+    try:
+        if args.command == "check":
+            return _check(args, out, err)
+    except InputError as error:
+        err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

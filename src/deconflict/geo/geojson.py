@@ -1,0 +1,430 @@
+"""GeoJSON in and out: a FeatureCollection of zones, lines and operations.
+
+The schema is documented in ``docs/geojson.md``. In short, each feature carries
+``party``, ``kind`` (zone | line | operation), ``priority``, ``altitude_lower``,
+``altitude_upper``, ``altitude_reference``, ``start`` and ``end``; a Point has a
+``radius``, a line a ``buffer``, and an operation drawn as a LineString is a route with
+``times`` (or ``start`` + ``speed``), ``half_width``, ``vertical_half_width`` and
+``time_buffer``. Features sharing an ``id`` form one declaration with several volumes.
+The collection's ``deconflict`` member holds the separation minima.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyproj import Geod
+
+from deconflict.geo.altitude import AltitudeReference
+from deconflict.geo.declaration import Declaration, Kind
+from deconflict.geo.errors import InputError
+from deconflict.geo.outline import Circle, Corridor, Outline, PolygonOutline
+from deconflict.geo.route import Route, Waypoint
+from deconflict.geo.separation import Minima, SeparationPolicy
+from deconflict.geo.units import (
+    format_time,
+    parse_altitude,
+    parse_duration,
+    parse_length,
+    parse_speed,
+    parse_time,
+)
+from deconflict.geo.volume import AltitudeBand, TimeWindow, Volume
+
+WGS84 = Geod(ellps="WGS84")
+
+KNOWN_PROPERTIES = frozenset(
+    {
+        "id",
+        "party",
+        "kind",
+        "priority",
+        "altitude_lower",
+        "altitude_upper",
+        "altitude_reference",
+        "start",
+        "end",
+        "radius",
+        "buffer",
+        "times",
+        "speed",
+        "altitudes",
+        "half_width",
+        "vertical_half_width",
+        "time_buffer",
+    }
+)
+"""Properties the reader interprets; all others (callsign, mission, name…) pass through."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What one or more files declare: the declarations and the agreed minima."""
+
+    declarations: tuple[Declaration, ...]
+    policy: SeparationPolicy
+
+
+def _require(props: Mapping[str, Any], name: str) -> Any:
+    if name not in props or props[name] is None:
+        raise InputError("is required", field=name)
+    return props[name]
+
+
+def _reference(props: Mapping[str, Any], implied: AltitudeReference | None) -> AltitudeReference:
+    text = props.get("altitude_reference")
+    if text is None:
+        return implied or AltitudeReference.W84
+    try:
+        return AltitudeReference.parse(str(text))
+    except ValueError as error:
+        raise InputError(str(error), field="altitude_reference") from None
+
+
+def _band(props: Mapping[str, Any]) -> AltitudeBand:
+    lower, implied_lower = parse_altitude_field(props, "altitude_lower")
+    upper, implied_upper = parse_altitude_field(props, "altitude_upper")
+    return AltitudeBand(lower, upper, _reference(props, implied_lower or implied_upper))
+
+
+def parse_altitude_field(
+    props: Mapping[str, Any], name: str
+) -> tuple[float, AltitudeReference | None]:
+    """Read one altitude property, locating any error on that field."""
+    try:
+        return parse_altitude(_require(props, name))
+    except InputError as error:
+        raise error.located(field=name) from None
+
+
+def _field(parse: Any, props: Mapping[str, Any], name: str, default: Any = None) -> Any:
+    """Parse an optional field with `parse`, locating errors on it."""
+    value = props.get(name, default)
+    if value is None:
+        raise InputError("is required", field=name)
+    try:
+        return parse(value)
+    except InputError as error:
+        raise error.located(field=name) from None
+
+
+def _window(props: Mapping[str, Any]) -> TimeWindow:
+    return TimeWindow(_field(parse_time, props, "start"), _field(parse_time, props, "end"))
+
+
+def _position(value: Any, field: str) -> tuple[float, ...]:
+    if (
+        not isinstance(value, list | tuple)
+        or len(value) < 2
+        or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in value)
+    ):
+        raise InputError(f"{value!r} is not a position [lon, lat(, alt)]", field=field)
+    return tuple(float(c) for c in value)
+
+
+def _ring(value: Any, field: str) -> tuple[tuple[float, float], ...]:
+    if not isinstance(value, list):
+        raise InputError("a polygon ring must be a list of positions", field=field)
+    return tuple(_position(p, field)[:2] for p in value)  # type: ignore[misc]
+
+
+def _polygon(coordinates: Any) -> PolygonOutline:
+    if not isinstance(coordinates, list) or not coordinates:
+        raise InputError("a Polygon needs a list of rings", field="geometry.coordinates")
+    rings = [_ring(r, "geometry.coordinates") for r in coordinates]
+    return PolygonOutline(rings[0], tuple(rings[1:]))
+
+
+def _outlines(geometry: Mapping[str, Any], props: Mapping[str, Any], kind: Kind) -> list[Outline]:
+    """The horizontal outlines of a zone, a line, or an operation made of volumes."""
+    gtype, coordinates = geometry.get("type"), geometry.get("coordinates")
+    if gtype == "Polygon":
+        return [_polygon(coordinates)]
+    if gtype == "MultiPolygon":
+        if not isinstance(coordinates, list) or not coordinates:
+            raise InputError(
+                "a MultiPolygon needs a list of polygons", field="geometry.coordinates"
+            )
+        return [_polygon(p) for p in coordinates]
+    if gtype == "Point":
+        center = _position(coordinates, "geometry.coordinates")
+        return [Circle((center[0], center[1]), _field(parse_length, props, "radius"))]
+    if gtype in ("LineString", "MultiLineString") and kind is Kind.LINE:
+        lines = [coordinates] if gtype == "LineString" else coordinates
+        if not isinstance(lines, list):
+            raise InputError("a line needs positions", field="geometry.coordinates")
+        buffer = _field(parse_length, props, "buffer")
+        outlines: list[Outline] = []
+        for line in lines:
+            if not isinstance(line, list):
+                raise InputError("a line needs positions", field="geometry.coordinates")
+            path = tuple(_position(p, "geometry.coordinates")[:2] for p in line)
+            outlines.append(Corridor(path, buffer))  # type: ignore[arg-type]
+        return outlines
+    raise InputError(
+        f"geometry type {gtype!r} is not allowed for a {kind} "
+        "(Polygon, MultiPolygon, Point with radius; LineString for lines and routes)",
+        field="geometry.type",
+    )
+
+
+def _route(geometry: Mapping[str, Any], props: Mapping[str, Any]) -> Route:
+    """An operation drawn as a LineString: 4D waypoints."""
+    coordinates = geometry.get("coordinates")
+    if not isinstance(coordinates, list) or len(coordinates) < 2:
+        raise InputError("a route needs at least 2 positions", field="geometry.coordinates")
+    positions = [_position(p, f"geometry.coordinates[{i}]") for i, p in enumerate(coordinates)]
+    implied: AltitudeReference | None = None
+    if "altitudes" in props:
+        texts = props["altitudes"]
+        if not isinstance(texts, list) or len(texts) != len(positions):
+            raise InputError("needs one altitude per waypoint", field="altitudes")
+        altitudes = []
+        for text in texts:
+            metres, implied = _field(parse_altitude, {"altitudes": text}, "altitudes")
+            altitudes.append(metres)
+    else:
+        if any(len(p) < 3 for p in positions):
+            raise InputError(
+                "route positions need an altitude [lon, lat, alt] (metres) or an 'altitudes' list",
+                field="geometry.coordinates",
+            )
+        altitudes = [p[2] for p in positions]
+    if "times" in props:
+        texts = props["times"]
+        if not isinstance(texts, list) or len(texts) != len(positions):
+            raise InputError("needs one time per waypoint", field="times")
+        times = [_field(parse_time, {"times": t}, "times") for t in texts]
+    else:
+        start = _field(parse_time, props, "start")
+        speed = _field(parse_speed, props, "speed")
+        if speed <= 0:
+            raise InputError("must be positive", field="speed")
+        times = [start]
+        for a, b in itertools.pairwise(positions):
+            _, _, length = WGS84.inv(a[0], a[1], b[0], b[1])
+            times.append(times[-1] + length / speed)
+    waypoints = tuple(
+        Waypoint(p[0], p[1], alt, t) for p, alt, t in zip(positions, altitudes, times, strict=True)
+    )
+    return Route(
+        waypoints,
+        half_width=_field(parse_length, props, "half_width"),
+        vertical_half_width=_field(parse_length, props, "vertical_half_width", 0.0),
+        time_buffer=_field(parse_duration, props, "time_buffer", 0.0),
+        reference=_reference(props, implied),
+    )
+
+
+@dataclass
+class _Part:
+    """One GeoJSON feature's contribution to a declaration."""
+
+    party: str
+    kind: Kind
+    priority: int
+    volumes: list[Volume]
+    route: Route | None
+    extra: dict[str, Any]
+
+
+def _read_feature(feature: Any, number: int) -> tuple[str, _Part]:
+    if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
+        raise InputError("is not a GeoJSON Feature", feature=f"#{number}")
+    props = feature.get("properties") or {}
+    if not isinstance(props, Mapping):
+        raise InputError("properties must be an object", feature=f"#{number}", field="properties")
+    ident = feature.get("id", props.get("id"))
+    name = str(ident) if ident is not None else f"#{number}"
+    try:
+        party = _require(props, "party")
+        if not isinstance(party, str) or not party.strip():
+            raise InputError("must be a non-empty string", field="party")
+        try:
+            kind = Kind(_require(props, "kind"))
+        except ValueError:
+            raise InputError(
+                f"{props['kind']!r} is not one of zone, line, operation", field="kind"
+            ) from None
+        priority = props.get("priority", 0)
+        if not isinstance(priority, int) or isinstance(priority, bool):
+            raise InputError(f"{priority!r} is not an integer", field="priority")
+        geometry = feature.get("geometry")
+        if not isinstance(geometry, Mapping):
+            raise InputError("is missing", field="geometry")
+        route = None
+        if kind is Kind.OPERATION and geometry.get("type") == "LineString":
+            route = _route(geometry, props)
+            volumes = list(route.legs())
+        else:
+            band, window = _band(props), _window(props)
+            volumes = [Volume(o, band, window) for o in _outlines(geometry, props, kind)]
+    except InputError as error:
+        raise error.located(feature=name) from None
+    extra = {k: v for k, v in props.items() if k not in KNOWN_PROPERTIES}
+    return name, _Part(party, kind, priority, volumes, route, extra)
+
+
+def _read_minima(value: Any, where: str) -> Minima:
+    if not isinstance(value, Mapping):
+        raise InputError("must be an object", field=where)
+    try:
+        return Minima(
+            horizontal=parse_length(value.get("horizontal", 0)),
+            vertical=parse_length(value.get("vertical", 0)),
+            time=parse_duration(value.get("time_buffer", 0)),
+        )
+    except InputError as error:
+        raise InputError(error.message, field=f"{where}.{error.field or ''}".rstrip(".")) from None
+
+
+def read_policy(member: Any) -> SeparationPolicy:
+    """The ``deconflict`` foreign member of a FeatureCollection: minima per party pair."""
+    if member is None:
+        return SeparationPolicy()
+    if not isinstance(member, Mapping):
+        raise InputError("must be an object", field="deconflict")
+    minima = member.get("minima", {})
+    if not isinstance(minima, Mapping):
+        raise InputError("must be an object", field="deconflict.minima")
+    default = _read_minima(minima.get("default", {}), "deconflict.minima.default")
+    pairs: dict[frozenset[str], Minima] = {}
+    for i, pair in enumerate(minima.get("pairs", [])):
+        where = f"deconflict.minima.pairs[{i}]"
+        parties = pair.get("parties") if isinstance(pair, Mapping) else None
+        if not isinstance(parties, list) or len(parties) != 2:
+            raise InputError("needs 'parties': [two party names]", field=where)
+        pairs[frozenset(parties)] = _read_minima(pair, where)
+    self_checking = member.get("self_checking", [])
+    if not isinstance(self_checking, list):
+        raise InputError("must be a list of parties", field="deconflict.self_checking")
+    return SeparationPolicy(default, pairs, frozenset(self_checking))
+
+
+def read_collection(document: Any) -> Scenario:
+    """Declarations and minima from a parsed GeoJSON FeatureCollection."""
+    if not isinstance(document, Mapping) or document.get("type") != "FeatureCollection":
+        raise InputError("the document is not a GeoJSON FeatureCollection", field="type")
+    features = document.get("features")
+    if not isinstance(features, list):
+        raise InputError("must be a list", field="features")
+    parts: dict[str, list[_Part]] = {}
+    for number, feature in enumerate(features):
+        name, part = _read_feature(feature, number)
+        parts.setdefault(name, []).append(part)
+    declarations = []
+    for name, group in parts.items():
+        first = group[0]
+        for other in group[1:]:
+            if (other.party, other.kind) != (first.party, first.kind):
+                raise InputError(
+                    "features sharing this id disagree on party or kind", feature=name, field="id"
+                )
+        volumes = tuple(v for part in group for v in part.volumes)
+        route = first.route if len(group) == 1 else None
+        extra: dict[str, Any] = {}
+        for part in group:
+            extra.update(part.extra)
+        priority = max(part.priority for part in group)
+        declarations.append(
+            Declaration(name, first.party, first.kind, volumes, priority, route, extra)
+        )
+    return Scenario(tuple(declarations), read_policy(document.get("deconflict")))
+
+
+def read_files(paths: Iterable[Path]) -> Scenario:
+    """Read and merge several files; the first file's minima win on a party pair."""
+    declarations: list[Declaration] = []
+    policy: SeparationPolicy | None = None
+    seen: dict[str, Path] = {}
+    for path in paths:
+        try:
+            document = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as error:
+            raise InputError(f"cannot read {path}: {error.strerror}") from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise InputError(f"{path} is not valid JSON: {error}") from None
+        try:
+            scenario = read_collection(document)
+        except InputError as error:
+            raise InputError(f"{path}: {error}") from None
+        for declaration in scenario.declarations:
+            if declaration.id in seen:
+                raise InputError(
+                    f"{path}: id also used in {seen[declaration.id]}", feature=declaration.id
+                )
+            seen[declaration.id] = path
+        declarations.extend(scenario.declarations)
+        policy = scenario.policy if policy is None else _merge(policy, scenario.policy)
+    return Scenario(tuple(declarations), policy or SeparationPolicy())
+
+
+def _merge(first: SeparationPolicy, second: SeparationPolicy) -> SeparationPolicy:
+    pairs = {**second.pairs, **first.pairs}
+    return SeparationPolicy(first.default, pairs, first.self_checking | second.self_checking)
+
+
+def _outline_geometry(outline: Outline) -> tuple[dict[str, Any], dict[str, Any]]:
+    if isinstance(outline, PolygonOutline):
+        rings = [list(map(list, outline.shell)), *(list(map(list, h)) for h in outline.holes)]
+        return {"type": "Polygon", "coordinates": rings}, {}
+    if isinstance(outline, Circle):
+        return {"type": "Point", "coordinates": list(outline.center)}, {"radius": outline.radius}
+    return {"type": "LineString", "coordinates": list(map(list, outline.path))}, {
+        "buffer": outline.radius
+    }
+
+
+def write_declaration(declaration: Declaration) -> list[dict[str, Any]]:
+    """GeoJSON features for a declaration, one per volume (routes stay one LineString)."""
+    base = {
+        **declaration.properties,
+        "party": declaration.party,
+        "kind": str(declaration.kind),
+        "priority": declaration.priority,
+    }
+    if declaration.route is not None:
+        route = declaration.route
+        return [
+            {
+                "type": "Feature",
+                "id": declaration.id,
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[p.lon, p.lat, p.alt] for p in route.waypoints],
+                },
+                "properties": {
+                    **base,
+                    "times": [format_time(p.time) for p in route.waypoints],
+                    "half_width": route.half_width,
+                    "vertical_half_width": route.vertical_half_width,
+                    "time_buffer": route.time_buffer,
+                    "altitude_reference": str(route.reference),
+                },
+            }
+        ]
+    features = []
+    for volume in declaration.volumes:
+        geometry, extra = _outline_geometry(volume.outline)
+        features.append(
+            {
+                "type": "Feature",
+                "id": declaration.id,
+                "geometry": geometry,
+                "properties": {
+                    **base,
+                    **extra,
+                    "altitude_lower": volume.band.lower,
+                    "altitude_upper": volume.band.upper,
+                    "altitude_reference": str(volume.band.reference),
+                    "start": format_time(volume.window.start),
+                    "end": format_time(volume.window.end),
+                },
+            }
+        )
+    return features

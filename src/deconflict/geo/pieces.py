@@ -1,0 +1,247 @@
+"""Cut volumes into pieces small enough for the local planes to be exact.
+
+The engine measures every distance in a `LocalPlane` centred on a piece of the new
+operation; `projection` bounds the error only within `MAX_REACH_M` of that centre. So no
+piece may reach further than `MAX_PIECE_REACH_M` from its centre, and minima may not
+exceed `MAX_MINIMUM_M`: together they keep every measurement that decides a conflict
+inside the trusted radius.
+
+- Polygons: edges densified along geodesics (≤ `EDGE_STEP_M`), then, when large, cut
+  by a grid of cells about 100 km wide.
+- Circles: a point with a radius while small; large ones become a circumscribed
+  geodesic polygon (never smaller than the circle), then are cut like polygons.
+- Corridors: split along the geodesic into capsules of ≤ `SEGMENT_STEP_M`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+import shapely
+from pyproj import Geod
+
+from deconflict.geo.altitude import AltitudeReference
+from deconflict.geo.outline import Circle, Corridor, PolygonOutline
+from deconflict.geo.projection import MAX_REACH_M, LocalPlane
+from deconflict.geo.volume import Volume
+
+WGS84 = Geod(ellps="WGS84")
+MAX_PIECE_REACH_M = 100_000.0
+MAX_MINIMUM_M = MAX_REACH_M - MAX_PIECE_REACH_M
+"""Largest horizontal minimum: 100 km, far above any agreed separation (5–20 NM)."""
+EDGE_STEP_M = 5_000.0
+SEGMENT_STEP_M = 50_000.0
+SMALL_CIRCLE_M = 60_000.0
+CELL_M = 100_000.0
+_EARTH_R = 6_371_000.0
+
+
+class PieceKind(IntEnum):
+    """How a piece's core is stored: a segment (maybe a point) or a polygon."""
+
+    CAPSULE = 0
+    POLYGON = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """One small 4D part of a volume; `volume` is its index in the declaration."""
+
+    kind: PieceKind
+    segment: tuple[float, float, float, float]
+    """Capsule core ``(lon_a, lat_a, lon_b, lat_b)``; a == b for a circle. Unused for polygons."""
+    polygon: shapely.Polygon | None
+    """Polygon core in lon/lat degrees, densified along geodesics."""
+    radius: float
+    center: tuple[float, float]
+    bbox: tuple[float, float, float, float]
+    """Conservative ``(lon_min, lat_min, lon_max, lat_max)`` including the radius."""
+    lower: float
+    upper: float
+    reference: AltitudeReference
+    start: float
+    end: float
+    volume: int
+
+
+def degree_margins(metres: float, max_abs_lat: float) -> tuple[float, float]:
+    """Degrees of longitude and latitude that surely cover `metres` up to a latitude."""
+    dlat = metres / 110_574.0
+    cos_lat = math.cos(math.radians(min(max_abs_lat + dlat, 89.9)))
+    return metres / (111_320.0 * cos_lat), dlat
+
+
+def _bulge(length: float, max_abs_lat: float) -> float:
+    """How far a geodesic of `length` can stray from the straight line in lon/lat, + slack."""
+    tan_lat = math.tan(math.radians(min(max_abs_lat, 89.0)))
+    return length * length * (abs(tan_lat) + 1.0) / (8.0 * _EARTH_R) + 10.0
+
+
+def _bbox(lons: np.ndarray, lats: np.ndarray, metres: float) -> tuple[float, float, float, float]:
+    max_abs_lat = float(np.max(np.abs(lats)))
+    dlon, dlat = degree_margins(metres, max_abs_lat)
+    return (
+        float(lons.min()) - dlon,
+        float(lats.min()) - dlat,
+        float(lons.max()) + dlon,
+        float(lats.max()) + dlat,
+    )
+
+
+def _densify_ring(ring: np.ndarray) -> np.ndarray:
+    """Insert geodesic intermediate points so that no edge exceeds `EDGE_STEP_M`."""
+    out = [ring[:1]]
+    for (lon_a, lat_a), (lon_b, lat_b) in itertools.pairwise(ring):
+        _, _, length = WGS84.inv(lon_a, lat_a, lon_b, lat_b)
+        n = math.ceil(length / EDGE_STEP_M) - 1
+        if n > 0:
+            middle = WGS84.npts(lon_a, lat_a, lon_b, lat_b, n)
+            out.append(np.asarray(middle, dtype=np.float64))
+        out.append(np.array([[lon_b, lat_b]]))
+    return np.concatenate(out)
+
+
+def _densify_polygon(polygon: shapely.Polygon) -> shapely.Polygon:
+    shell = _densify_ring(np.asarray(polygon.exterior.coords)[:, :2])
+    holes = [_densify_ring(np.asarray(h.coords)[:, :2]) for h in polygon.interiors]
+    return shapely.Polygon(shell, holes)
+
+
+def _grid_cells(polygon: shapely.Polygon) -> list[shapely.Polygon]:
+    """Cells about `CELL_M` wide covering the polygon's bounds, row by row in latitude."""
+    lon_min, lat_min, lon_max, lat_max = polygon.bounds
+    dlat = CELL_M / 111_694.0  # the longest degree of latitude: cells are never taller
+    cells = []
+    row = lat_min
+    while row < lat_max:
+        top = min(row + dlat, lat_max)
+        widest = math.cos(math.radians(min(abs(row), abs(top)) if row * top > 0 else 0.0))
+        dlon = CELL_M / (111_320.0 * widest)
+        col = lon_min
+        while col < lon_max:
+            cells.append(shapely.box(col, row, min(col + dlon, lon_max), top))
+            col += dlon
+        row = top
+    return cells
+
+
+def _polygon_pieces(polygon: shapely.Polygon) -> list[shapely.Polygon]:
+    """The densified polygon, cut into grid cells when it reaches too far."""
+    polygon = _densify_polygon(polygon)
+    if _polygon_reach(polygon) <= MAX_PIECE_REACH_M:
+        return [polygon]
+    parts = shapely.intersection(polygon, np.array(_grid_cells(polygon), dtype=object))
+    pieces: list[shapely.Polygon] = []
+    for part in shapely.get_parts(parts[~shapely.is_empty(parts)]):
+        if isinstance(part, shapely.Polygon) and part.area > 0.0:
+            pieces.append(part)
+    return pieces
+
+
+def _polygon_center(polygon: shapely.Polygon) -> tuple[float, float]:
+    lon_min, lat_min, lon_max, lat_max = polygon.bounds
+    return (lon_min + lon_max) / 2.0, (lat_min + lat_max) / 2.0
+
+
+def _polygon_reach(polygon: shapely.Polygon) -> float:
+    center = _polygon_center(polygon)
+    coords = np.asarray(polygon.exterior.coords)
+    x, y = LocalPlane(*center).forward(coords[:, 0], coords[:, 1])
+    return float(np.max(np.hypot(x, y)))
+
+
+def _circle_polygon(circle: Circle) -> shapely.Polygon:
+    """A geodesic polygon that contains the circle (vertices pushed out by the sagitta)."""
+    n = max(64, math.ceil(math.pi / math.sqrt(2.0 / circle.radius)))  # sagitta ≤ ~1 m
+    outer = circle.radius / math.cos(math.pi / n) + 1.0 + 1e-6 * circle.radius
+    azimuths = np.linspace(0.0, 360.0, n, endpoint=False)
+    lon0, lat0 = circle.center
+    lons, lats, _ = WGS84.fwd(np.full(n, lon0), np.full(n, lat0), azimuths, np.full(n, outer))
+    ring = np.column_stack([lons, lats])
+    return shapely.Polygon(np.vstack([ring[::-1], ring[-1:]]))
+
+
+def _segment_pieces(
+    path: tuple[tuple[float, float], ...],
+) -> list[tuple[float, float, float, float]]:
+    """Split a geodesic polyline into segments no longer than `SEGMENT_STEP_M`."""
+    segments = []
+    for (lon_a, lat_a), (lon_b, lat_b) in itertools.pairwise(path):
+        _, _, length = WGS84.inv(lon_a, lat_a, lon_b, lat_b)
+        n = math.ceil(length / SEGMENT_STEP_M) - 1
+        points = [(lon_a, lat_a)]
+        if n > 0:
+            points.extend(WGS84.npts(lon_a, lat_a, lon_b, lat_b, n))
+        points.append((lon_b, lat_b))
+        for (xa, ya), (xb, yb) in itertools.pairwise(points):
+            segments.append((float(xa), float(ya), float(xb), float(yb)))
+    return segments
+
+
+def pieces_of(volume: Volume, number: int = 0) -> list[Piece]:
+    """Cut one volume into pieces, each reaching at most `MAX_PIECE_REACH_M` from its centre."""
+    band, window, outline = volume.band, volume.window, volume.outline
+    common = {
+        "lower": band.lower,
+        "upper": band.upper,
+        "reference": band.reference,
+        "start": window.start,
+        "end": window.end,
+        "volume": number,
+    }
+    pieces: list[Piece] = []
+    if isinstance(outline, Circle) and outline.radius <= SMALL_CIRCLE_M:
+        lon, lat = outline.center
+        lons, lats = np.array([lon]), np.array([lat])
+        bbox = _bbox(lons, lats, outline.radius + 10.0)
+        pieces.append(
+            Piece(
+                PieceKind.CAPSULE,
+                (lon, lat, lon, lat),
+                None,
+                outline.radius,
+                (lon, lat),
+                bbox,
+                **common,
+            )
+        )
+    elif isinstance(outline, Corridor):
+        for lon_a, lat_a, lon_b, lat_b in _segment_pieces(outline.path):
+            azimuth, _, length = WGS84.inv(lon_a, lat_a, lon_b, lat_b)
+            mid_lon, mid_lat, _ = WGS84.fwd(lon_a, lat_a, azimuth, length / 2.0)
+            lats = np.array([lat_a, lat_b])
+            margin = outline.radius + _bulge(length, float(np.max(np.abs(lats))))
+            bbox = _bbox(np.array([lon_a, lon_b]), lats, margin)
+            pieces.append(
+                Piece(
+                    PieceKind.CAPSULE,
+                    (lon_a, lat_a, lon_b, lat_b),
+                    None,
+                    outline.radius,
+                    (float(mid_lon), float(mid_lat)),
+                    bbox,
+                    **common,
+                )
+            )
+    else:
+        core = outline.shape if isinstance(outline, PolygonOutline) else _circle_polygon(outline)
+        for part in _polygon_pieces(core):
+            coords = np.asarray(part.exterior.coords)
+            margin = _bulge(EDGE_STEP_M, float(np.max(np.abs(coords[:, 1]))))
+            bbox = _bbox(coords[:, 0], coords[:, 1], margin)
+            pieces.append(
+                Piece(
+                    PieceKind.POLYGON,
+                    (0.0, 0.0, 0.0, 0.0),
+                    part,
+                    0.0,
+                    _polygon_center(part),
+                    bbox,
+                    **common,
+                )
+            )
+    return pieces
