@@ -81,28 +81,31 @@ def _bulge(length: float, max_abs_lat: float) -> float:
     return length * length * (abs(tan_lat) + 1.0) / (8.0 * _EARTH_R) + 10.0
 
 
-def _bbox(lons: np.ndarray, lats: np.ndarray, metres: float) -> tuple[float, float, float, float]:
-    max_abs_lat = float(np.max(np.abs(lats)))
-    dlon, dlat = degree_margins(metres, max_abs_lat)
-    return (
-        float(lons.min()) - dlon,
-        float(lats.min()) - dlat,
-        float(lons.max()) + dlon,
-        float(lats.max()) + dlat,
-    )
+def _box(
+    lon_min: float, lat_min: float, lon_max: float, lat_max: float, metres: float
+) -> tuple[float, float, float, float]:
+    """A lon/lat box grown by `metres` on every side (never less, at any latitude in it)."""
+    dlon, dlat = degree_margins(metres, max(abs(lat_min), abs(lat_max)))
+    return lon_min - dlon, lat_min - dlat, lon_max + dlon, lat_max + dlat
 
 
 def _densify_ring(ring: np.ndarray) -> np.ndarray:
-    """Insert geodesic intermediate points so that no edge exceeds `EDGE_STEP_M`."""
-    out = [ring[:1]]
-    for (lon_a, lat_a), (lon_b, lat_b) in itertools.pairwise(ring):
+    """Insert geodesic intermediate points so that no edge exceeds `EDGE_STEP_M`.
+
+    Scalar `Geod` calls on purpose: for the few edges of a typical polygon they cost a
+    tenth of the array form's set-up.
+    """
+    out: list[np.ndarray] = []
+    coords = ring.tolist()
+    for (lon_a, lat_a), (lon_b, lat_b) in itertools.pairwise(coords):
         _, _, length = WGS84.inv(lon_a, lat_a, lon_b, lat_b)
         n = math.ceil(length / EDGE_STEP_M) - 1
         if n > 0:
-            middle = WGS84.npts(lon_a, lat_a, lon_b, lat_b, n)
-            out.append(np.asarray(middle, dtype=np.float64))
+            out.append(np.asarray(WGS84.npts(lon_a, lat_a, lon_b, lat_b, n), dtype=np.float64))
         out.append(np.array([[lon_b, lat_b]]))
-    return np.concatenate(out)
+    if len(out) == len(coords) - 1:
+        return ring
+    return np.concatenate([ring[:1], *out])
 
 
 def _densify_polygon(polygon: shapely.Polygon) -> shapely.Polygon:
@@ -132,7 +135,10 @@ def _grid_cells(polygon: shapely.Polygon) -> list[shapely.Polygon]:
 def _polygon_pieces(polygon: shapely.Polygon) -> list[shapely.Polygon]:
     """The densified polygon, cut into grid cells when it reaches too far."""
     polygon = _densify_polygon(polygon)
-    if _polygon_reach(polygon) <= MAX_PIECE_REACH_M:
+    if (
+        _box_half_diagonal(polygon) <= MAX_PIECE_REACH_M
+        or _polygon_reach(polygon) <= MAX_PIECE_REACH_M
+    ):
         return [polygon]
     parts = shapely.intersection(polygon, np.array(_grid_cells(polygon), dtype=object))
     pieces: list[shapely.Polygon] = []
@@ -145,6 +151,19 @@ def _polygon_pieces(polygon: shapely.Polygon) -> list[shapely.Polygon]:
 def _polygon_center(polygon: shapely.Polygon) -> tuple[float, float]:
     lon_min, lat_min, lon_max, lat_max = polygon.bounds
     return (lon_min + lon_max) / 2.0, (lat_min + lat_max) / 2.0
+
+
+def _box_half_diagonal(polygon: shapely.Polygon) -> float:
+    """An upper bound of the reach: from the box centre to its farthest corner."""
+    lon_min, lat_min, lon_max, lat_max = polygon.bounds
+    lon0, lat0 = _polygon_center(polygon)
+    _, _, lengths = WGS84.inv(
+        [lon0] * 4,
+        [lat0] * 4,
+        [lon_min, lon_min, lon_max, lon_max],
+        [lat_min, lat_max, lat_min, lat_max],
+    )
+    return float(max(lengths)) * 1.001
 
 
 def _polygon_reach(polygon: shapely.Polygon) -> float:
@@ -165,20 +184,22 @@ def _circle_polygon(circle: Circle) -> shapely.Polygon:
     return shapely.Polygon(np.vstack([ring[::-1], ring[-1:]]))
 
 
-def _segment_pieces(
-    path: tuple[tuple[float, float], ...],
-) -> list[tuple[float, float, float, float]]:
-    """Split a geodesic polyline into segments no longer than `SEGMENT_STEP_M`."""
-    segments = []
+def _segment_pieces(path: tuple[tuple[float, float], ...]) -> list[tuple[float, ...]]:
+    """Split a geodesic polyline into segments no longer than `SEGMENT_STEP_M`.
+
+    Returns ``(lon_a, lat_a, lon_b, lat_b, length_m)`` per segment.
+    """
+    segments: list[tuple[float, ...]] = []
     for (lon_a, lat_a), (lon_b, lat_b) in itertools.pairwise(path):
         _, _, length = WGS84.inv(lon_a, lat_a, lon_b, lat_b)
         n = math.ceil(length / SEGMENT_STEP_M) - 1
-        points = [(lon_a, lat_a)]
-        if n > 0:
-            points.extend(WGS84.npts(lon_a, lat_a, lon_b, lat_b, n))
-        points.append((lon_b, lat_b))
+        if n <= 0:
+            segments.append((lon_a, lat_a, lon_b, lat_b, length))
+            continue
+        points = [(lon_a, lat_a), *WGS84.npts(lon_a, lat_a, lon_b, lat_b, n), (lon_b, lat_b)]
         for (xa, ya), (xb, yb) in itertools.pairwise(points):
-            segments.append((float(xa), float(ya), float(xb), float(yb)))
+            _, _, part = WGS84.inv(xa, ya, xb, yb)
+            segments.append((float(xa), float(ya), float(xb), float(yb), part))
     return segments
 
 
@@ -196,8 +217,7 @@ def pieces_of(volume: Volume, number: int = 0) -> list[Piece]:
     pieces: list[Piece] = []
     if isinstance(outline, Circle) and outline.radius <= SMALL_CIRCLE_M:
         lon, lat = outline.center
-        lons, lats = np.array([lon]), np.array([lat])
-        bbox = _bbox(lons, lats, outline.radius + 10.0)
+        bbox = _box(lon, lat, lon, lat, outline.radius + 10.0)
         pieces.append(
             Piece(
                 PieceKind.CAPSULE,
@@ -210,19 +230,21 @@ def pieces_of(volume: Volume, number: int = 0) -> list[Piece]:
             )
         )
     elif isinstance(outline, Corridor):
-        for lon_a, lat_a, lon_b, lat_b in _segment_pieces(outline.path):
-            azimuth, _, length = WGS84.inv(lon_a, lat_a, lon_b, lat_b)
-            mid_lon, mid_lat, _ = WGS84.fwd(lon_a, lat_a, azimuth, length / 2.0)
-            lats = np.array([lat_a, lat_b])
-            margin = outline.radius + _bulge(length, float(np.max(np.abs(lats))))
-            bbox = _bbox(np.array([lon_a, lon_b]), lats, margin)
+        for lon_a, lat_a, lon_b, lat_b, length in _segment_pieces(outline.path):
+            # The midpoint in degrees, not on the geodesic: it only centres the local plane,
+            # and is within the bulge (metres) of the true one.
+            center = ((lon_a + lon_b) / 2.0, (lat_a + lat_b) / 2.0)
+            margin = outline.radius + _bulge(length, max(abs(lat_a), abs(lat_b)))
+            bbox = _box(
+                min(lon_a, lon_b), min(lat_a, lat_b), max(lon_a, lon_b), max(lat_a, lat_b), margin
+            )
             pieces.append(
                 Piece(
                     PieceKind.CAPSULE,
                     (lon_a, lat_a, lon_b, lat_b),
                     None,
                     outline.radius,
-                    (float(mid_lon), float(mid_lat)),
+                    center,
                     bbox,
                     **common,
                 )
@@ -230,9 +252,9 @@ def pieces_of(volume: Volume, number: int = 0) -> list[Piece]:
     else:
         core = outline.shape if isinstance(outline, PolygonOutline) else _circle_polygon(outline)
         for part in _polygon_pieces(core):
-            coords = np.asarray(part.exterior.coords)
-            margin = _bulge(EDGE_STEP_M, float(np.max(np.abs(coords[:, 1]))))
-            bbox = _bbox(coords[:, 0], coords[:, 1], margin)
+            lon_min, lat_min, lon_max, lat_max = part.bounds
+            margin = _bulge(EDGE_STEP_M, max(abs(lat_min), abs(lat_max)))
+            bbox = _box(lon_min, lat_min, lon_max, lat_max, margin)
             pieces.append(
                 Piece(
                     PieceKind.POLYGON,

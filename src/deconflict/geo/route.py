@@ -7,6 +7,7 @@ half-width. So an aircraft that has flown past a point no longer blocks it.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from pyproj import Geod
@@ -71,11 +72,13 @@ class Route:
                     f"{MIN_ALTITUDE_M:g} m … {MAX_ALTITUDE_M:g} m",
                     field=f"geometry.coordinates[{number}]",
                 )
-        for number, (a, b) in enumerate(zip(self.waypoints, self.waypoints[1:], strict=False)):
+        points = self.waypoints
+        for number, (a, b) in enumerate(itertools.pairwise(points)):
             if b.time <= a.time:
                 raise InputError(
                     f"waypoint {number + 1} is not later than waypoint {number}", field="times"
                 )
+        for number, (a, b) in enumerate(itertools.pairwise(points)):
             _, _, distance = WGS84.inv(a.lon, a.lat, b.lon, b.lat)
             if distance / (b.time - a.time) > MAX_GROUND_SPEED_MS:
                 raise InputError(
