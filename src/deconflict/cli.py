@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 
 from deconflict import __version__
@@ -109,7 +110,7 @@ def _check(args: argparse.Namespace, out: Console, err: Console) -> int:
     elif args.format == "geojson":
         out.file.write(json.dumps(render_geojson(result)) + "\n")
     else:
-        render_table(result, out)
+        render_table(result, out, suggested=not args.no_suggestions)
     return EXIT_CONFLICTS if result.conflict_count else EXIT_CLEAR
 
 
@@ -121,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             return _check(args, out, err)
     except InputError as error:
-        err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

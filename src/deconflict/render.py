@@ -10,6 +10,7 @@ from typing import Any
 
 import shapely
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from deconflict.engine.scenario import ScenarioResult
@@ -32,7 +33,7 @@ def _clock(posix: float) -> str:
     return format_time(posix)[11:16] + "Z"
 
 
-def render_table(result: ScenarioResult, out: Console) -> None:
+def render_table(result: ScenarioResult, out: Console, *, suggested: bool = True) -> None:
     """Conflicts, then suggestions, then a one-line summary."""
     operations = sum(1 for d in result.declarations if d.kind == "operation")
     table = Table(title="Conflicts", header_style="bold", show_lines=True)
@@ -46,8 +47,9 @@ def render_table(result: ScenarioResult, out: Console) -> None:
             first, worst = conflict.first, conflict.worst
             minima = conflict.minima
             table.add_row(
-                f"{report.declaration}\n[dim]{report.party}[/]",
-                f"{conflict.other}\n[dim]{conflict.other_party} {conflict.other_kind}[/]",
+                f"{escape(report.declaration)}\n[dim]{escape(report.party)}[/]",
+                f"{escape(conflict.other)}\n[dim]{escape(conflict.other_party)} "
+                f"{conflict.other_kind}[/]",
                 f"{format_time(first.start)[:10]} {_clock(first.start)}–{_clock(first.end)}",
                 f"first {first.lat:.4f}, {first.lon:.4f}\nworst {worst.lat:.4f}, {worst.lon:.4f}",
                 f"H {_distance(conflict.min_horizontal_gap)}\n"
@@ -55,14 +57,18 @@ def render_table(result: ScenarioResult, out: Console) -> None:
                 f"{_distance(minima.horizontal) if minima.horizontal else '0'} / "
                 f"{_height(minima.vertical) if minima.vertical else '0'} / {minima.time:.0f} s",
             )
-        if report.conflicts and not report.suggestions:
-            suggestions.add_row(report.declaration, "[red]none found within 24 h, ±30 km, 50 km[/]")
+        if suggested and report.conflicts and not report.suggestions:
+            suggestions.add_row(
+                escape(report.declaration),
+                "[red]none found (delay ≤ 24 h, altitude, offset ≤ 50 km)[/]",
+            )
         for suggestion in report.suggestions:
-            suggestions.add_row(report.declaration, suggestion.description)
+            suggestions.add_row(escape(report.declaration), escape(suggestion.description))
     count = result.conflict_count
     if count:
         out.print(table)
-        out.print(suggestions)
+        if suggested:
+            out.print(suggestions)
         affected = sum(1 for r in result.reports if r.conflicts)
         out.print(
             f"[bold red]{count} conflict{'s' if count != 1 else ''}[/] in {affected} of "

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from deconflict.engine.boxes import probe_boxes
 from deconflict.engine.compile import compile_pieces
 from deconflict.engine.conflict import Conflict, Encounter, Report
 from deconflict.engine.exact import (
-    MAX_REFERENCE_MARGIN_M,
     MinimaColumns,
     PlaneView,
     conflicting,
@@ -28,7 +28,7 @@ from deconflict.engine.exact import (
 from deconflict.engine.index import SpaceTimeIndex
 from deconflict.engine.table import PieceTable, Rows
 from deconflict.geo.declaration import Declaration, Kind
-from deconflict.geo.pieces import Piece, degree_margins
+from deconflict.geo.pieces import Piece
 from deconflict.geo.separation import Minima, SeparationPolicy
 
 _KIND_CODE = {Kind.OPERATION: 0, Kind.ZONE: 1, Kind.LINE: 2}
@@ -179,24 +179,12 @@ class Airspace:
         """Candidates for each piece, from index boxes widened by the widest minima and by
         the given slack (how far a suggestion may move the piece earlier/later, down/up)."""
         self._party(declaration.party)
-        widest = self._widest(declaration)
-        boxes = np.empty((len(pieces), 8), dtype=np.float64)
-        vertical = widest.vertical + MAX_REFERENCE_MARGIN_M + 1.0
-        for i, piece in enumerate(pieces):
-            lon_min, lat_min, lon_max, lat_max = piece.bbox
-            dlon, dlat = degree_margins(
-                widest.horizontal * 1.001 + 1.0, max(abs(lat_min), abs(lat_max))
-            )
-            boxes[i] = (
-                lon_min - dlon,
-                lat_min - dlat,
-                piece.lower - vertical - altitude_slack[0],
-                piece.start - widest.time - time_slack[0],
-                lon_max + dlon,
-                lat_max + dlat,
-                piece.upper + vertical + altitude_slack[1],
-                piece.end + widest.time + time_slack[1],
-            )
+        boxes = probe_boxes(
+            pieces,
+            self._widest(declaration),
+            time_slack=time_slack,
+            altitude_slack=altitude_slack,
+        )
         own = self._slot_of.get(declaration.id, -1)
         if use_index:
             candidates = self._index.query_each(boxes)
@@ -261,7 +249,7 @@ class Airspace:
         )
         view = PlaneView(piece, rows)
         positions = np.arange(len(rows), dtype=np.int64)
-        horizontal, interiors = view.horizontal_gaps(positions)
+        horizontal, interiors = view.horizontal_gaps(positions, minima.horizontal)
         hits = np.flatnonzero(conflicting((horizontal, vertical, time), interiors, minima))
         if len(hits) == 0:
             return

@@ -18,15 +18,19 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from numpy.typing import NDArray
+from pyproj import Geod
 
 from deconflict.engine.table import Rows
 from deconflict.geo.altitude import REFERENCE_CODES, margin_matrix
 from deconflict.geo.pieces import Piece, PieceKind
-from deconflict.geo.projection import LocalPlane
+from deconflict.geo.projection import MAX_RELATIVE_ERROR, LocalPlane
 
+WGS84 = Geod(ellps="WGS84")
 _MARGINS = np.asarray(margin_matrix(), dtype=np.float64)
+PLANE_ERROR = 1.5 * MAX_RELATIVE_ERROR
+"""Relative error of core distances measured in the plane, with room to spare."""
+PLANE_SLACK_M = 2.0
 _REFERENCE_CODE = {ref: code for code, ref in enumerate(REFERENCE_CODES)}
-MAX_REFERENCE_MARGIN_M = float(_MARGINS.max())
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,9 +142,17 @@ class PlaneView:
             out[~polygon] = shapely.linestrings(coords)
         return out
 
-    def horizontal_gaps(self, positions: NDArray[np.int64]) -> tuple[NDArray, NDArray]:
+    def horizontal_gaps(
+        self, positions: NDArray[np.int64], minima: NDArray[np.float64]
+    ) -> tuple[NDArray, NDArray]:
         """Signed horizontal gaps to the candidates at `positions`, and whether each pair
-        of polygons has overlapping interiors (meaningful only where the gap is 0)."""
+        of polygons has overlapping interiors (meaningful only where the gap is 0).
+
+        Gaps measured in the plane are within `PLANE_ERROR` of the core distance. Where
+        that could decide the outcome (a gap within that error of its minimum, or below
+        it), the gap is measured again on the ellipsoid between the two closest points,
+        so conflicts are decided, and reported, at geodesic precision.
+        """
         rows = self.rows
         gaps = np.empty(len(positions), dtype=np.float64)
         interiors = np.zeros(len(positions), dtype=bool)
@@ -162,8 +174,25 @@ class PlaneView:
                     overlap = np.zeros(int(rest.sum()), dtype=bool)
                     overlap[both] = shapely.relate_pattern(query, others[both], "T********")
                     interiors[rest] = overlap
-        gaps -= self.piece.radius + rows.radius[positions]
-        return gaps, interiors
+        radii = self.piece.radius + rows.radius[positions]
+        close = (gaps > 0.0) & (gaps - radii < minima + PLANE_ERROR * gaps + PLANE_SLACK_M)
+        if close.any():
+            gaps[close] = self.geodesic_distances(positions[close])
+        return gaps - radii, interiors
+
+    def geodesic_distances(self, positions: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Core-to-core distances on the ellipsoid, between the plane's closest points.
+
+        The closest points found in the plane are off by at most the plane's error, and a
+        distance is stationary at its minimum, so this is exact to the second order
+        (millimetres), where the plane alone is exact to the first (metres at 100 km).
+        """
+        lines = shapely.shortest_line(self.query_geometry(), self.candidate_geometries(positions))
+        coords = shapely.get_coordinates(lines).reshape(-1, 2, 2)
+        lon_a, lat_a = self.plane.inverse(coords[:, 0, 0], coords[:, 0, 1])
+        lon_b, lat_b = self.plane.inverse(coords[:, 1, 0], coords[:, 1, 1])
+        _, _, distance = WGS84.inv(lon_a, lat_a, lon_b, lat_b)
+        return np.asarray(distance, dtype=np.float64)
 
     def closest_points(self, positions: NDArray[np.int64]) -> NDArray[np.float64]:
         """Lon/lat of the middle of the closest approach to each candidate (n × 2)."""

@@ -85,7 +85,7 @@ def _gaps_ignoring(probe: Probe, axis: str) -> tuple[np.ndarray, Any]:
     maybe = minima.applies & (time < minima.time) & (vertical < minima.vertical)
     positions = np.flatnonzero(maybe)
     view = PlaneView(piece, rows)
-    horizontal, interiors = view.horizontal_gaps(positions)
+    horizontal, interiors = view.horizontal_gaps(positions, minima.horizontal[positions])
     hit = conflicting(
         (horizontal, vertical[positions], time[positions]), interiors, minima.take(maybe)
     )
@@ -115,7 +115,8 @@ def _delay(airspace: Airspace, declaration: Declaration) -> Suggestion | None:
     if not _verified(airspace, changed):
         return None
     minutes, seconds = divmod(int(shift), 60)
-    text = f"delay by {minutes} min {seconds:02d} s (start {format_time(changed.start)})"
+    start = changed.route.waypoints[0].time if changed.route is not None else changed.start
+    text = f"delay by {minutes} min {seconds:02d} s (start {format_time(start)})"
     return Suggestion(SuggestionKind.DELAY, shift, text, changed)
 
 
@@ -136,9 +137,13 @@ def _altitude(airspace: Airspace, declaration: Declaration) -> Suggestion | None
         high = rows.upper[positions] - piece.lower + v + margin
         up += zip(low.tolist(), high.tolist(), strict=True)
     down = [(-high, -low) for low, high in up]
+    # Never suggest going below the ground: a band already low may stay, none goes lower.
+    lowest = min(v.band.lower for v in declaration.volumes)
+    floor = min(lowest, 0.0)
     options = []
     for sign, intervals in ((1.0, up), (-1.0, down)):
-        shift = smallest_free_shift(intervals, _FULL_RANGE)
+        limit = _FULL_RANGE if sign > 0 else lowest - floor
+        shift = smallest_free_shift(intervals, limit)
         if shift is None or shift == 0.0:
             continue
         try:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from deconflict.engine.boxes import piece_box
 from deconflict.geo.altitude import REFERENCE_CODES
 from deconflict.geo.pieces import Piece, PieceKind
 
@@ -98,17 +99,7 @@ class PieceTable:
             c["reference"][row] = references[piece.reference]
             c["alive"][row] = 1
             c["polygons"][row] = piece.polygon if piece.kind is PieceKind.POLYGON else None
-            lon_min, lat_min, lon_max, lat_max = piece.bbox
-            self.bounds[row] = (
-                lon_min,
-                lat_min,
-                piece.lower,
-                piece.start,
-                lon_max,
-                lat_max,
-                piece.upper,
-                piece.end,
-            )
+            self.bounds[row] = piece_box(piece)
         self._size = first + len(pieces)
         return np.arange(first, self._size, dtype=np.int64)
 

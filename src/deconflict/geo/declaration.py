@@ -42,8 +42,8 @@ class Declaration:
             raise InputError("it has no volume", feature=self.id)
         if self.kind is Kind.OPERATION and self.end - self.start > MAX_DURATION_S:
             raise InputError(
-                f"the operation lasts {(self.end - self.start) / 86400:.1f} days; at most 7 "
-                "are allowed",
+                f"the operation lasts {(self.end - self.start) / 3600:.2f} h; at most "
+                f"{MAX_DURATION_S / 3600:.0f} h (7 days) are allowed",
                 feature=self.id,
                 field="end",
             )

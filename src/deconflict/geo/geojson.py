@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,8 @@ class Scenario:
 
     declarations: tuple[Declaration, ...]
     policy: SeparationPolicy
+    default_stated: bool = False
+    """Whether the file gave default minima (so merging files knows which default wins)."""
 
 
 def _require(props: Mapping[str, Any], name: str) -> Any:
@@ -76,20 +79,47 @@ def _require(props: Mapping[str, Any], name: str) -> Any:
     return props[name]
 
 
-def _reference(props: Mapping[str, Any], implied: AltitudeReference | None) -> AltitudeReference:
+def _reference(
+    props: Mapping[str, Any], implied: Sequence[tuple[str, AltitudeReference | None]]
+) -> AltitudeReference:
+    """The band's reference: stated, or implied by flight levels; never ambiguous.
+
+    A flight level is a pressure altitude, so a stated reference other than STD beside
+    one is refused, and so is a band mixing a flight level with an unreferenced altitude
+    (is "3000 m" above the sea or above the ellipsoid?).
+    """
     text = props.get("altitude_reference")
-    if text is None:
-        return implied or AltitudeReference.W84
-    try:
-        return AltitudeReference.parse(str(text))
-    except ValueError as error:
-        raise InputError(str(error), field="altitude_reference") from None
+    levels = [name for name, ref in implied if ref is AltitudeReference.STD]
+    if text is not None:
+        try:
+            stated = AltitudeReference.parse(str(text))
+        except ValueError as error:
+            raise InputError(str(error), field="altitude_reference") from None
+        if levels and stated is not AltitudeReference.STD:
+            raise InputError(
+                f"a flight level is a pressure altitude, but altitude_reference is {stated}",
+                field=levels[0],
+            )
+        return stated
+    if not levels:
+        return AltitudeReference.W84
+    if len(levels) < len(implied):
+        other = next(name for name, ref in implied if ref is None)
+        raise InputError(
+            "mixes a flight level with an altitude: state altitude_reference (STD if the "
+            "altitude is a pressure altitude too)",
+            field=other,
+        )
+    return AltitudeReference.STD
 
 
 def _band(props: Mapping[str, Any]) -> AltitudeBand:
     lower, implied_lower = parse_altitude_field(props, "altitude_lower")
     upper, implied_upper = parse_altitude_field(props, "altitude_upper")
-    return AltitudeBand(lower, upper, _reference(props, implied_lower or implied_upper))
+    reference = _reference(
+        props, [("altitude_lower", implied_lower), ("altitude_upper", implied_upper)]
+    )
+    return AltitudeBand(lower, upper, reference)
 
 
 def parse_altitude_field(
@@ -124,7 +154,13 @@ def _position(value: Any, field: str) -> tuple[float, ...]:
         or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in value)
     ):
         raise InputError(f"{value!r} is not a position [lon, lat(, alt)]", field=field)
-    return tuple(float(c) for c in value)
+    try:
+        position = tuple(float(c) for c in value)
+    except OverflowError:
+        raise InputError(f"{value!r} has a coordinate too large", field=field) from None
+    if not all(math.isfinite(c) for c in position):
+        raise InputError(f"{value!r} has a coordinate that is not finite", field=field)
+    return position
 
 
 def _ring(value: Any, field: str) -> tuple[tuple[float, float], ...]:
@@ -154,7 +190,7 @@ def _outlines(geometry: Mapping[str, Any], props: Mapping[str, Any], kind: Kind)
     if gtype == "Point":
         center = _position(coordinates, "geometry.coordinates")
         return [Circle((center[0], center[1]), _field(parse_length, props, "radius"))]
-    if gtype in ("LineString", "MultiLineString") and kind is Kind.LINE:
+    if gtype in ("LineString", "MultiLineString") and (kind is Kind.LINE or "buffer" in props):
         lines = [coordinates] if gtype == "LineString" else coordinates
         if not isinstance(lines, list):
             raise InputError("a line needs positions", field="geometry.coordinates")
@@ -179,15 +215,16 @@ def _route(geometry: Mapping[str, Any], props: Mapping[str, Any]) -> Route:
     if not isinstance(coordinates, list) or len(coordinates) < 2:
         raise InputError("a route needs at least 2 positions", field="geometry.coordinates")
     positions = [_position(p, f"geometry.coordinates[{i}]") for i, p in enumerate(coordinates)]
-    implied: AltitudeReference | None = None
+    implied: list[tuple[str, AltitudeReference | None]] = []
     if "altitudes" in props:
         texts = props["altitudes"]
         if not isinstance(texts, list) or len(texts) != len(positions):
             raise InputError("needs one altitude per waypoint", field="altitudes")
         altitudes = []
         for text in texts:
-            metres, implied = _field(parse_altitude, {"altitudes": text}, "altitudes")
+            metres, reference = _field(parse_altitude, {"altitudes": text}, "altitudes")
             altitudes.append(metres)
+            implied.append(("altitudes", reference))
     else:
         if any(len(p) < 3 for p in positions):
             raise InputError(
@@ -195,6 +232,7 @@ def _route(geometry: Mapping[str, Any], props: Mapping[str, Any]) -> Route:
                 field="geometry.coordinates",
             )
         altitudes = [p[2] for p in positions]
+        implied = [("geometry.coordinates", None)]
     if "times" in props:
         texts = props["times"]
         if not isinstance(texts, list) or len(texts) != len(positions):
@@ -258,21 +296,34 @@ def _read_feature(feature: Any, number: int) -> tuple[str, _Part]:
         if not isinstance(geometry, Mapping):
             raise InputError("is missing", field="geometry")
         route = None
-        if kind is Kind.OPERATION and geometry.get("type") == "LineString":
+        if (
+            kind is Kind.OPERATION
+            and geometry.get("type") == "LineString"
+            and "buffer" not in props  # with a buffer it is a corridor volume, not a route
+        ):
             route = _route(geometry, props)
             volumes = list(route.legs())
         else:
+            outlines = _outlines(geometry, props, kind)
             band, window = _band(props), _window(props)
-            volumes = [Volume(o, band, window) for o in _outlines(geometry, props, kind)]
+            volumes = [Volume(o, band, window) for o in outlines]
     except InputError as error:
         raise error.located(feature=name) from None
     extra = {k: v for k, v in props.items() if k not in KNOWN_PROPERTIES}
     return name, _Part(party, kind, priority, volumes, route, extra)
 
 
+_MINIMA_KEYS = frozenset({"horizontal", "vertical", "time_buffer", "parties"})
+
+
 def _read_minima(value: Any, where: str) -> Minima:
     if not isinstance(value, Mapping):
         raise InputError("must be an object", field=where)
+    unknown = sorted(set(map(str, value)) - _MINIMA_KEYS)
+    if unknown:
+        raise InputError(
+            f"unknown key {unknown[0]!r} (known: horizontal, vertical, time_buffer)", field=where
+        )
     try:
         return Minima(
             horizontal=parse_length(value.get("horizontal", 0)),
@@ -292,17 +343,27 @@ def read_policy(member: Any) -> SeparationPolicy:
     minima = member.get("minima", {})
     if not isinstance(minima, Mapping):
         raise InputError("must be an object", field="deconflict.minima")
-    default = _read_minima(minima.get("default", {}), "deconflict.minima.default")
+    default_value = minima.get("default", {})
+    if isinstance(default_value, Mapping) and "parties" in default_value:
+        raise InputError("the default applies to all parties", field="deconflict.minima.default")
+    default = _read_minima(default_value, "deconflict.minima.default")
     pairs: dict[frozenset[str], Minima] = {}
-    for i, pair in enumerate(minima.get("pairs", [])):
+    listed = minima.get("pairs", [])
+    if not isinstance(listed, list):
+        raise InputError("must be a list", field="deconflict.minima.pairs")
+    for i, pair in enumerate(listed):
         where = f"deconflict.minima.pairs[{i}]"
         parties = pair.get("parties") if isinstance(pair, Mapping) else None
-        if not isinstance(parties, list) or len(parties) != 2:
-            raise InputError("needs 'parties': [two party names]", field=where)
+        if (
+            not isinstance(parties, list)
+            or len(parties) != 2
+            or not all(isinstance(p, str) and p for p in parties)
+        ):
+            raise InputError("needs 'parties': a list of two party names", field=where)
         pairs[frozenset(parties)] = _read_minima(pair, where)
     self_checking = member.get("self_checking", [])
-    if not isinstance(self_checking, list):
-        raise InputError("must be a list of parties", field="deconflict.self_checking")
+    if not isinstance(self_checking, list) or not all(isinstance(p, str) for p in self_checking):
+        raise InputError("must be a list of party names", field="deconflict.self_checking")
     return SeparationPolicy(default, pairs, frozenset(self_checking))
 
 
@@ -334,13 +395,20 @@ def read_collection(document: Any) -> Scenario:
         declarations.append(
             Declaration(name, first.party, first.kind, volumes, priority, route, extra)
         )
-    return Scenario(tuple(declarations), read_policy(document.get("deconflict")))
+    member = document.get("deconflict")
+    stated = (
+        isinstance(member, Mapping)
+        and isinstance(member.get("minima"), Mapping)
+        and "default" in member["minima"]
+    )
+    return Scenario(tuple(declarations), read_policy(member), stated)
 
 
 def read_files(paths: Iterable[Path]) -> Scenario:
-    """Read and merge several files; the first file's minima win on a party pair."""
+    """Read and merge several files; for minima, the first file that states them wins."""
     declarations: list[Declaration] = []
     policy: SeparationPolicy | None = None
+    default_stated = False
     seen: dict[str, Path] = {}
     for path in paths:
         try:
@@ -354,19 +422,33 @@ def read_files(paths: Iterable[Path]) -> Scenario:
         except InputError as error:
             raise InputError(f"{path}: {error}") from None
         for declaration in scenario.declarations:
+            if declaration.id.startswith("#"):  # no id in the file: name it by file and place
+                declaration = replace(declaration, id=f"{Path(path).name}{declaration.id}")
             if declaration.id in seen:
-                raise InputError(
-                    f"{path}: id also used in {seen[declaration.id]}", feature=declaration.id
+                where = InputError(
+                    f"the id is also used in {seen[declaration.id]}",
+                    feature=declaration.id,
+                    field="id",
                 )
+                raise InputError(f"{path}: {where}") from None
             seen[declaration.id] = path
-        declarations.extend(scenario.declarations)
-        policy = scenario.policy if policy is None else _merge(policy, scenario.policy)
-    return Scenario(tuple(declarations), policy or SeparationPolicy())
+            declarations.append(declaration)
+        if policy is None:
+            policy = scenario.policy
+        else:
+            take_default = scenario.default_stated and not default_stated
+            policy = _merge(policy, scenario.policy, take_default)
+        default_stated = default_stated or scenario.default_stated
+    return Scenario(tuple(declarations), policy or SeparationPolicy(), default_stated)
 
 
-def _merge(first: SeparationPolicy, second: SeparationPolicy) -> SeparationPolicy:
+def _merge(
+    first: SeparationPolicy, second: SeparationPolicy, second_default: bool
+) -> SeparationPolicy:
+    """Pairs: the first file that names a pair wins; default: the first file that states one."""
     pairs = {**second.pairs, **first.pairs}
-    return SeparationPolicy(first.default, pairs, first.self_checking | second.self_checking)
+    default = second.default if second_default else first.default
+    return SeparationPolicy(default, pairs, first.self_checking | second.self_checking)
 
 
 def _outline_geometry(outline: Outline) -> tuple[dict[str, Any], dict[str, Any]]:

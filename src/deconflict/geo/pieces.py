@@ -101,7 +101,14 @@ def _densify_ring(ring: np.ndarray) -> np.ndarray:
         _, _, length = WGS84.inv(lon_a, lat_a, lon_b, lat_b)
         n = math.ceil(length / EDGE_STEP_M) - 1
         if n > 0:
-            out.append(np.asarray(WGS84.npts(lon_a, lat_a, lon_b, lat_b, n), dtype=np.float64))
+            # Always from the smaller end, so an edge shared by two polygons gets the very
+            # same points on both: otherwise they differ in the last bit and leave slivers
+            # that read as overlapping interiors.
+            if (lon_a, lat_a) <= (lon_b, lat_b):
+                middle = WGS84.npts(lon_a, lat_a, lon_b, lat_b, n)
+            else:
+                middle = WGS84.npts(lon_b, lat_b, lon_a, lat_a, n)[::-1]
+            out.append(np.asarray(middle, dtype=np.float64))
         out.append(np.array([[lon_b, lat_b]]))
     if len(out) == len(coords) - 1:
         return ring
@@ -173,10 +180,19 @@ def _polygon_reach(polygon: shapely.Polygon) -> float:
     return float(np.max(np.hypot(x, y)))
 
 
-def _circle_polygon(circle: Circle) -> shapely.Polygon:
-    """A geodesic polygon that contains the circle (vertices pushed out by the sagitta)."""
-    n = max(64, math.ceil(math.pi / math.sqrt(2.0 / circle.radius)))  # sagitta ≤ ~1 m
-    outer = circle.radius / math.cos(math.pi / n) + 1.0 + 1e-6 * circle.radius
+def circle_polygon(circle: Circle) -> shapely.Polygon:
+    """A geodesic polygon that contains the circle, and exceeds it by at most ~0.3 m.
+
+    The vertices sit on a larger circle so that the geodesic edges between them (whose
+    midpoints are the polygon's closest points to the centre) still reach the radius:
+    on a sphere the in-radius ``ρ`` and circum-radius ``ρ'`` of a regular n-gon satisfy
+    ``tan ρ = tan ρ' · cos(π/n)``. The ellipsoid's departure from that is far below the
+    0.1 m slack added.
+    """
+    sagitta = 0.2
+    n = max(64, math.ceil(math.pi / math.sqrt(2.0 * sagitta / circle.radius)))
+    inner = circle.radius / _EARTH_R
+    outer = math.atan(math.tan(inner) / math.cos(math.pi / n)) * _EARTH_R + 0.1
     azimuths = np.linspace(0.0, 360.0, n, endpoint=False)
     lon0, lat0 = circle.center
     lons, lats, _ = WGS84.fwd(np.full(n, lon0), np.full(n, lat0), azimuths, np.full(n, outer))
@@ -184,7 +200,7 @@ def _circle_polygon(circle: Circle) -> shapely.Polygon:
     return shapely.Polygon(np.vstack([ring[::-1], ring[-1:]]))
 
 
-def _segment_pieces(path: tuple[tuple[float, float], ...]) -> list[tuple[float, ...]]:
+def segment_pieces(path: tuple[tuple[float, float], ...]) -> list[tuple[float, ...]]:
     """Split a geodesic polyline into segments no longer than `SEGMENT_STEP_M`.
 
     Returns ``(lon_a, lat_a, lon_b, lat_b, length_m)`` per segment.
@@ -230,7 +246,7 @@ def pieces_of(volume: Volume, number: int = 0) -> list[Piece]:
             )
         )
     elif isinstance(outline, Corridor):
-        for lon_a, lat_a, lon_b, lat_b, length in _segment_pieces(outline.path):
+        for lon_a, lat_a, lon_b, lat_b, length in segment_pieces(outline.path):
             # The midpoint in degrees, not on the geodesic: it only centres the local plane,
             # and is within the bulge (metres) of the true one.
             center = ((lon_a + lon_b) / 2.0, (lat_a + lat_b) / 2.0)
@@ -250,7 +266,7 @@ def pieces_of(volume: Volume, number: int = 0) -> list[Piece]:
                 )
             )
     else:
-        core = outline.shape if isinstance(outline, PolygonOutline) else _circle_polygon(outline)
+        core = outline.shape if isinstance(outline, PolygonOutline) else circle_polygon(outline)
         for part in _polygon_pieces(core):
             lon_min, lat_min, lon_max, lat_max = part.bounds
             margin = _bulge(EDGE_STEP_M, max(abs(lat_min), abs(lat_max)))

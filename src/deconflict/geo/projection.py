@@ -1,4 +1,4 @@
-"""A local plane around a point, in which planar distances are geodesic to 0.03 %.
+"""A local plane around a point, in which planar distances are geodesic to 0.04 %.
 
 Why hand-written: the engine projects a handful of candidate shapes per check, with a
 different centre each time; building a `pyproj.Transformer` per centre costs more than
@@ -7,18 +7,23 @@ then stretched by the WGS84 radii of curvature at the centre (prime vertical ``N
 east-west, meridional ``M`` north-south), which removes the ellipsoid's first-order
 anisotropy (up to 0.34 % on a sphere of any single radius).
 
-Error bound (measured against `pyproj.Geod.inv` over latitudes 0°–84° and random
-directions, and pinned by `tests/test_projection.py`): for two points within ``ρ`` of the
-centre the planar distance is within
+Error bound (measured against `pyproj.Geod.inv` over latitudes −84°…84°, random
+directions and lengths from 10 m to 20 km, and pinned by `tests/test_projection.py`):
+for two points within ``ρ`` of the centre the planar distance is within
 
-    ====  ===========
-    ρ     relative
-    ====  ===========
-    50 km   0.007 %
-    100 km  0.014 %
-    150 km  0.021 %
-    200 km  0.029 %
-    ====  ===========
+    ======  ===========
+    ρ       relative
+    ======  ===========
+    50 km   0.008 %
+    100 km  0.016 %
+    150 km  0.024 %
+    200 km  0.032 %
+    ======  ===========
+
+The worst case is a short north-south segment far from the centre: the meridional
+radius of curvature changes along the way and the plane keeps the centre's. Relative
+error times distance can still be metres at 100 km, so the engine re-measures on the
+ellipsoid any gap that close to its minimum (`engine.exact`).
 
 `MAX_REACH_M` is the radius inside which the engine relies on it; `geo.pieces` keeps
 every piece small enough, and minima large enough to exceed it are refused.
@@ -39,8 +44,8 @@ WGS84_E2 = WGS84_F * (2 - WGS84_F)
 MAX_REACH_M = 200_000.0
 """Distances are trusted (to `MAX_RELATIVE_ERROR`) between points this close to the centre."""
 
-MAX_RELATIVE_ERROR = 3.0e-4
-"""Relative distance error inside `MAX_REACH_M` (0.03 %, below the 0.1 % the design asks)."""
+MAX_RELATIVE_ERROR = 3.5e-4
+"""Relative distance error inside `MAX_REACH_M` (0.035 %, below the 0.1 % the design asks)."""
 
 METRES_PER_DEGREE_LAT_MIN = 110_574.0
 """Shortest degree of latitude (at the equator): converts metres to a safe degree margin."""

@@ -96,7 +96,8 @@ class Route:
             try:
                 corridor = Corridor(((a.lon, a.lat), (b.lon, b.lat)), self.half_width)
             except InputError as error:
-                raise error.located(field="half_width") from None
+                field = "half_width" if error.field == "buffer" else error.field
+                raise InputError(error.message, field=field) from None
             low = max(min(a.alt, b.alt) - self.vertical_half_width, MIN_ALTITUDE_M)
             high = min(max(a.alt, b.alt) + self.vertical_half_width, MAX_ALTITUDE_M)
             if low == high:

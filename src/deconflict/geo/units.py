@@ -54,6 +54,11 @@ DURATION_UNITS: dict[str, float] = {
     "d": 86400.0,
 }
 
+EARLIEST = 0.0
+"""1970-01-01T00:00:00Z: plans are never dated before the POSIX epoch."""
+LATEST = 32503680000.0
+"""3000-01-01T00:00:00Z: later instants are typos (and would not print in RFC 3339)."""
+
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z/]+)?\s*$")
 _FLIGHT_LEVEL = re.compile(r"^\s*FL\s*(\d{1,3})\s*$", re.IGNORECASE)
 _ISO_DURATION = re.compile(
@@ -62,10 +67,15 @@ _ISO_DURATION = re.compile(
 )
 
 
-def _finite(value: float, text: Any) -> float:
-    if not math.isfinite(value):
+def _finite(value: float | int | str, text: Any) -> float:
+    """`value` as a finite float; huge integers and NaN/inf are refused, not crashed on."""
+    try:
+        number = float(value)
+    except OverflowError:
+        raise UnitError(f"{text!r} is too large") from None
+    if not math.isfinite(number):
         raise UnitError(f"{text!r} is not a finite number")
-    return value
+    return number
 
 
 def _quantity(value: Any, units: dict[str, float], kind: str, examples: str) -> float:
@@ -73,21 +83,22 @@ def _quantity(value: Any, units: dict[str, float], kind: str, examples: str) -> 
     if isinstance(value, bool):
         raise UnitError(f"{value!r} is not a {kind} (expected e.g. {examples})")
     if isinstance(value, int | float):
-        return _finite(float(value), value)
+        return _finite(value, value)
     if isinstance(value, dict) and "value" in value:
         unit = str(value.get("units", value.get("unit", ""))).strip().lower()
         if unit not in units:
             raise UnitError(f"unknown {kind} unit {unit!r} (known: {', '.join(sorted(units))})")
-        return _quantity(value["value"], units, kind, examples) * units[unit]
+        return round(_quantity(value["value"], units, kind, examples) * units[unit], 6)
     if isinstance(value, str):
         match = _QUANTITY.match(value)
         if match:
-            number = _finite(float(match.group(1)), value)
+            number = _finite(match.group(1), value)
             unit = (match.group(2) or "").lower()
             if not unit:
                 return number
             if unit in units:
-                return number * units[unit]
+                # Rounded to the micrometre so that "1500 ft" reads 457.2, not 457.20000000000005.
+                return round(number * units[unit], 6)
             raise UnitError(
                 f"unknown {kind} unit {match.group(2)!r} in {value!r} "
                 f"(known: {', '.join(sorted(units))})"
@@ -167,7 +178,10 @@ def parse_time(value: Any) -> float:
         ) from None
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise UnitError(f"{value!r} has no UTC offset (write e.g. 2026-11-25T06:00:00Z)")
-    return instant.timestamp()
+    posix = instant.timestamp()
+    if not (EARLIEST <= posix < LATEST):
+        raise UnitError(f"{value!r} is outside the years 1970–2999 UTC")
+    return posix
 
 
 def format_time(posix: float) -> str:

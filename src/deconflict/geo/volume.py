@@ -26,6 +26,10 @@ class AltitudeBand:
     reference: AltitudeReference = AltitudeReference.W84
 
     def __post_init__(self) -> None:
+        # Micrometres: unit conversions and sums (FL10 + 100 ft) must not leave 1e-13 m of
+        # noise that turns two touching bands into overlapping ones.
+        object.__setattr__(self, "lower", round(self.lower, 6))
+        object.__setattr__(self, "upper", round(self.upper, 6))
         for name, value in (("altitude_lower", self.lower), ("altitude_upper", self.upper)):
             if not (MIN_ALTITUDE_M <= value <= MAX_ALTITUDE_M):
                 raise InputError(

@@ -1,0 +1,54 @@
+"""Footprints: the horizontal outline of a declaration as one lon/lat polygon.
+
+For what the engine does not need but people and GIS do: drawing on a map, listing by
+area, "does this touch my area of interest". Circles and corridors are drawn as
+polygons that contain them (never smaller), so an area test on footprints never misses.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shapely
+
+from deconflict.geo.declaration import Declaration
+from deconflict.geo.outline import Circle, Corridor, Outline, PolygonOutline
+from deconflict.geo.pieces import circle_polygon, segment_pieces
+from deconflict.geo.projection import LocalPlane
+
+_QUAD_SEGS = 8
+
+
+def outline_footprint(outline: Outline) -> shapely.Geometry:
+    """One outline as a lon/lat polygon containing it."""
+    if isinstance(outline, PolygonOutline):
+        return outline.shape
+    if isinstance(outline, Circle):
+        return circle_polygon(outline)
+    return _corridor_polygon(outline)
+
+
+def _corridor_polygon(corridor: Corridor) -> shapely.Geometry:
+    # A buffered polygon's chord deficit: grow the radius so the polygon contains the arc.
+    radius = corridor.radius / math.cos(math.pi / (4 * _QUAD_SEGS)) + 1.0
+    parts = []
+    for lon_a, lat_a, lon_b, lat_b, _ in segment_pieces(corridor.path):
+        plane = LocalPlane((lon_a + lon_b) / 2.0, (lat_a + lat_b) / 2.0)
+        x, y = plane.forward([lon_a, lon_b], [lat_a, lat_b])
+        core = shapely.LineString(np.column_stack([x, y]))
+        if core.length == 0:
+            core = shapely.Point(x[0], y[0])
+        buffered = shapely.buffer(core, radius, quad_segs=_QUAD_SEGS)
+
+        def back(coords: np.ndarray, plane: LocalPlane = plane) -> np.ndarray:
+            lon, lat = plane.inverse(coords[:, 0], coords[:, 1])
+            return np.column_stack([lon, lat])
+
+        parts.append(shapely.transform(buffered, back))
+    return shapely.union_all(parts)
+
+
+def footprint(declaration: Declaration) -> shapely.Geometry:
+    """The union of all volumes' outlines (all times, all altitudes)."""
+    return shapely.union_all([outline_footprint(v.outline) for v in declaration.volumes])

@@ -1,0 +1,77 @@
+"""Connecting to the database, and the one place that knows SQLite from PostgreSQL.
+
+SQLite: one file in WAL mode; a check-and-write is one `BEGIN IMMEDIATE` transaction,
+which takes the single write lock up front so two writers never interleave.
+PostgreSQL: READ COMMITTED transactions that lock the coarse space-time cells they
+touch (`lock_cells`, `SELECT … FOR UPDATE` in key order), so only writers that could
+conflict wait for each other. Row locks, not advisory locks: the same SQL runs on
+CockroachDB and YugabyteDB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+
+@dataclass(frozen=True)
+class Database:
+    """An engine plus what its dialect needs; `write()` and `read()` open transactions."""
+
+    engine: Engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction that may check and write (SQLite: holds the write lock)."""
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(deconflict_immediate=True)
+            with connection.begin():
+                yield connection
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only transaction (a consistent snapshot on both backends)."""
+        with self.engine.connect() as connection, connection.begin():
+            yield connection
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite would defer it).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    immediate = connection.get_execution_options().get("deconflict_immediate", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def connect(url: str, *, pool_size: int = 5) -> Database:
+    """A `Database` for an SQLAlchemy URL (``sqlite:///file.db``, ``postgresql+psycopg://…``)."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    else:
+        engine = sa.create_engine(
+            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        )
+    return Database(engine)

@@ -1,0 +1,171 @@
+"""Operations: the current version of each, its history, and its boxes in the 4D index."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from deconflict.model.errors import StaleVersion
+from deconflict.model.operation import Operation
+from deconflict.model.operation_state import OperationState
+from deconflict.store import space_index
+from deconflict.store.documents import footprint_wkt, from_document, to_document
+from deconflict.store.tables import operation_versions, operations, overrides
+
+OWNER_KIND = "operation"
+
+
+def _row_to_operation(row: sa.Row) -> Operation:
+    return Operation(
+        id=row.id,
+        party=row.party,
+        version=row.version,
+        state=OperationState(row.state),
+        declaration=from_document(row.id, row.version, row.document),
+        submitted_at=row.submitted_at,
+        updated_at=row.updated_at,
+        late_notice=tuple(row.late_notice),
+        overridden_by=tuple(row.overridden_by),
+    )
+
+
+def _values(operation: Operation) -> dict:
+    declaration = operation.declaration
+    return {
+        "party": operation.party,
+        "version": operation.version,
+        "state": str(operation.state),
+        "priority": declaration.priority,
+        "document": to_document(declaration),
+        "start": declaration.start,
+        "end": declaration.end,
+        "footprint": footprint_wkt(declaration),
+        "submitted_at": operation.submitted_at,
+        "updated_at": operation.updated_at,
+        "late_notice": list(operation.late_notice),
+        "overridden_by": list(operation.overridden_by),
+    }
+
+
+def _set_geometry(connection: Connection, ident: str) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            sa.text("UPDATE operations SET geom = ST_GeomFromText(footprint, 4326) WHERE id = :id"),
+            {"id": ident},
+        )
+
+
+def _record_version(connection: Connection, operation: Operation, values: dict) -> None:
+    connection.execute(
+        operation_versions.insert().values(
+            id=operation.id,
+            version=operation.version,
+            state=values["state"],
+            document=values["document"],
+            recorded_at=operation.updated_at,
+        )
+    )
+
+
+def _reindex(connection: Connection, operation: Operation, boxes: np.ndarray | None) -> None:
+    space_index.delete_boxes(connection, OWNER_KIND, operation.id)
+    if operation.in_force and boxes is not None:
+        space_index.insert_boxes(connection, OWNER_KIND, operation.id, boxes)
+
+
+def get(connection: Connection, ident: str) -> Operation | None:
+    row = connection.execute(sa.select(operations).where(operations.c.id == ident)).first()
+    return None if row is None else _row_to_operation(row)
+
+
+def get_many(connection: Connection, idents: Iterable[str]) -> list[Operation]:
+    idents = list(idents)
+    if not idents:
+        return []
+    rows = connection.execute(sa.select(operations).where(operations.c.id.in_(idents)))
+    return [_row_to_operation(r) for r in rows]
+
+
+def insert(connection: Connection, operation: Operation, boxes: np.ndarray) -> None:
+    """Write a new operation (version 1) and index it if it is in force."""
+    values = _values(operation)
+    connection.execute(operations.insert().values(id=operation.id, **values))
+    _set_geometry(connection, operation.id)
+    _record_version(connection, operation, values)
+    _reindex(connection, operation, boxes)
+
+
+def replace(
+    connection: Connection, operation: Operation, expected_version: int, boxes: np.ndarray | None
+) -> None:
+    """Write `operation` as the next version, if the stored one is still `expected_version`."""
+    values = _values(operation)
+    result = connection.execute(
+        operations.update()
+        .where(operations.c.id == operation.id, operations.c.version == expected_version)
+        .values(**values)
+    )
+    if result.rowcount != 1:
+        raise StaleVersion(
+            f"operation {operation.id} is no longer at version {expected_version}",
+            id=operation.id,
+        )
+    _set_geometry(connection, operation.id)
+    _record_version(connection, operation, values)
+    if boxes is not None or not operation.in_force:
+        _reindex(connection, operation, boxes)
+
+
+def history(connection: Connection, ident: str) -> list[tuple[int, str, dict, float]]:
+    """Every version: (version, state, document, recorded_at), oldest first."""
+    rows = connection.execute(
+        sa.select(operation_versions)
+        .where(operation_versions.c.id == ident)
+        .order_by(operation_versions.c.version)
+    )
+    return [(r.version, r.state, r.document, r.recorded_at) for r in rows]
+
+
+def search(
+    connection: Connection,
+    *,
+    party: str | None = None,
+    states: Sequence[OperationState] | None = None,
+    start: float | None = None,
+    end: float | None = None,
+    ids: Iterable[str] | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Operation]:
+    """Operations by owner, state and time overlap, in id order (stable pagination)."""
+    query = sa.select(operations)
+    if party is not None:
+        query = query.where(operations.c.party == party)
+    if states:
+        query = query.where(operations.c.state.in_([str(s) for s in states]))
+    if start is not None:
+        query = query.where(operations.c.end > start)
+    if end is not None:
+        query = query.where(operations.c.start < end)
+    if ids is not None:
+        query = query.where(operations.c.id.in_(list(ids)))
+    query = query.order_by(operations.c.id).limit(limit).offset(offset)
+    return [_row_to_operation(r) for r in connection.execute(query)]
+
+
+def record_override(
+    connection: Connection, winner: Operation, loser: Operation, now: float
+) -> None:
+    """Keep that `winner` was accepted over `loser` (its party must be told)."""
+    connection.execute(
+        overrides.insert().values(
+            winner=winner.id,
+            winner_party=winner.party,
+            loser=loser.id,
+            loser_party=loser.party,
+            created_at=now,
+        )
+    )

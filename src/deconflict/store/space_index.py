@@ -1,0 +1,106 @@
+"""The 4D candidate index in the database: which declarations may meet a given box.
+
+Each in-force operation and zone is stored as the 4D boxes (lon, lat, altitude, time)
+of its engine pieces. SQLite keeps them in an R*Tree virtual table (`piece_boxes`,
+32-bit floats rounded outward, so never too small); PostgreSQL in a `LINESTRING ZM`
+from the low corner to the high corner, under a PostGIS n-D GiST index queried with
+`&&&`. Both answer the same question; the exact check happens in `engine`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from deconflict.store.tables import pieces
+
+Box = tuple[float, float, float, float, float, float, float, float]
+"""lon_min, lat_min, alt_min, t_min, lon_max, lat_max, alt_max, t_max (the engine's order)."""
+
+
+def _is_sqlite(connection: Connection) -> bool:
+    return connection.dialect.name == "sqlite"
+
+
+def insert_boxes(connection: Connection, owner_kind: str, owner_id: str, boxes: np.ndarray) -> None:
+    """Index the boxes (n × 8, engine order) of one operation or zone."""
+    rows = [
+        {
+            "owner_kind": owner_kind,
+            "owner_id": owner_id,
+            "lon_min": b[0],
+            "lat_min": b[1],
+            "alt_min": b[2],
+            "t_min": b[3],
+            "lon_max": b[4],
+            "lat_max": b[5],
+            "alt_max": b[6],
+            "t_max": b[7],
+        }
+        for b in np.asarray(boxes, dtype=float).tolist()
+    ]
+    if not rows:
+        return
+    if _is_sqlite(connection):
+        for row in rows:
+            new_id = connection.execute(pieces.insert().values(**row)).inserted_primary_key[0]
+            connection.execute(
+                sa.text(
+                    "INSERT INTO piece_boxes VALUES (:id, :lon_min, :lon_max, :lat_min, :lat_max,"
+                    " :alt_min, :alt_max, :t_min, :t_max)"
+                ),
+                {"id": new_id, **row},
+            )
+    else:
+        connection.execute(
+            sa.text(
+                "INSERT INTO pieces (owner_kind, owner_id, lon_min, lon_max, lat_min, lat_max,"
+                " alt_min, alt_max, t_min, t_max, box) VALUES (:owner_kind, :owner_id, :lon_min,"
+                " :lon_max, :lat_min, :lat_max, :alt_min, :alt_max, :t_min, :t_max,"
+                " ST_MakeLine(ST_MakePoint(:lon_min, :lat_min, :alt_min, :t_min),"
+                " ST_MakePoint(:lon_max, :lat_max, :alt_max, :t_max)))"
+            ),
+            rows,
+        )
+
+
+def delete_boxes(connection: Connection, owner_kind: str, owner_id: str) -> None:
+    """Take an operation or zone out of the index (ended, cancelled, replaced)."""
+    if _is_sqlite(connection):
+        connection.execute(
+            sa.text(
+                "DELETE FROM piece_boxes WHERE id IN (SELECT id FROM pieces"
+                " WHERE owner_kind = :kind AND owner_id = :owner)"
+            ),
+            {"kind": owner_kind, "owner": owner_id},
+        )
+    connection.execute(
+        pieces.delete().where(pieces.c.owner_kind == owner_kind, pieces.c.owner_id == owner_id)
+    )
+
+
+def owners_meeting(connection: Connection, boxes: Iterable[Box]) -> set[tuple[str, str]]:
+    """(owner_kind, owner_id) of everything whose boxes intersect any of `boxes`."""
+    found: set[tuple[str, str]] = set()
+    if _is_sqlite(connection):
+        query = sa.text(
+            "SELECT DISTINCT p.owner_kind, p.owner_id FROM piece_boxes b JOIN pieces p"
+            " ON p.id = b.id WHERE b.lon_max >= :lon_min AND b.lon_min <= :lon_max"
+            " AND b.lat_max >= :lat_min AND b.lat_min <= :lat_max"
+            " AND b.alt_max >= :alt_min AND b.alt_min <= :alt_max"
+            " AND b.t_max >= :t_min AND b.t_min <= :t_max"
+        )
+    else:
+        query = sa.text(
+            "SELECT DISTINCT owner_kind, owner_id FROM pieces WHERE box &&& ST_MakeLine("
+            "ST_MakePoint(:lon_min, :lat_min, :alt_min, :t_min),"
+            " ST_MakePoint(:lon_max, :lat_max, :alt_max, :t_max))"
+        )
+    for box in boxes:
+        keys = ("lon_min", "lat_min", "alt_min", "t_min", "lon_max", "lat_max", "alt_max", "t_max")
+        params = dict(zip(keys, map(float, box), strict=True))
+        found.update((kind, owner) for kind, owner in connection.execute(query, params))
+    return found
