@@ -47,7 +47,11 @@ def _parser() -> argparse.ArgumentParser:
         "--format", choices=("table", "json", "geojson"), default="table", help="output format"
     )
     check.add_argument(
-        "--horizontal", help='default horizontal minimum, e.g. "5 NM" (overrides the files)'
+        "--horizontal",
+        help=(
+            'default horizontal minimum, e.g. "5 NM" (replaces the files\' default; '
+            "minima a file sets for a pair still apply)"
+        ),
     )
     check.add_argument("--vertical", help='default vertical minimum, e.g. "1000 ft"')
     check.add_argument("--time-buffer", help='default time buffer, e.g. "5 min"')
@@ -61,14 +65,21 @@ def _policy(files_policy: SeparationPolicy, args: argparse.Namespace) -> Separat
     if args.horizontal is None and args.vertical is None and args.time_buffer is None:
         return files_policy
     base = files_policy.default
-    try:
-        default = Minima(
-            parse_length(args.horizontal) if args.horizontal else base.horizontal,
-            parse_length(args.vertical) if args.vertical else base.vertical,
-            parse_duration(args.time_buffer) if args.time_buffer else base.time,
-        )
-    except InputError as error:
-        raise InputError(f"command line: {error}") from None
+    values = {"horizontal": base.horizontal, "vertical": base.vertical, "time": base.time}
+    for option, key, parse in (
+        ("--horizontal", "horizontal", parse_length),
+        ("--vertical", "vertical", parse_length),
+        ("--time-buffer", "time", parse_duration),
+    ):
+        text = getattr(args, option[2:].replace("-", "_"))
+        if text is None:
+            continue
+        try:
+            values[key] = parse(text)
+            Minima(**{key: values[key]})
+        except InputError as error:
+            raise InputError(f"command line, option {option}: {error.message}") from None
+    default = Minima(**values)
     return SeparationPolicy(default, files_policy.pairs, files_policy.self_checking)
 
 

@@ -275,20 +275,18 @@ def _read_feature(feature: Any, number: int) -> tuple[str, _Part]:
     if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
         raise InputError("is not a GeoJSON Feature", feature=f"#{number}")
     props = feature.get("properties") or {}
-    if not isinstance(props, Mapping):
-        raise InputError("properties must be an object", feature=f"#{number}", field="properties")
-    ident = feature.get("id", props.get("id"))
+    ident = feature.get("id", props.get("id") if isinstance(props, Mapping) else None)
     name = str(ident) if ident is not None else f"#{number}"
+    if not isinstance(props, Mapping):
+        raise InputError("must be an object", feature=name, field="properties")
     try:
         party = _require(props, "party")
         if not isinstance(party, str) or not party.strip():
             raise InputError("must be a non-empty string", field="party")
-        try:
-            kind = Kind(_require(props, "kind"))
-        except ValueError:
-            raise InputError(
-                f"{props['kind']!r} is not one of zone, line, operation", field="kind"
-            ) from None
+        written = _require(props, "kind")
+        if written not in tuple(Kind):
+            raise InputError(f"{written!r} is not one of zone, line, operation", field="kind")
+        kind = Kind(written)
         priority = props.get("priority", 0)
         if not isinstance(priority, int) or isinstance(priority, bool):
             raise InputError(f"{priority!r} is not an integer", field="priority")
@@ -324,14 +322,20 @@ def _read_minima(value: Any, where: str) -> Minima:
         raise InputError(
             f"unknown key {unknown[0]!r} (known: horizontal, vertical, time_buffer)", field=where
         )
+    parsed = {}
+    for key, parse in (
+        ("horizontal", parse_length),
+        ("vertical", parse_length),
+        ("time_buffer", parse_duration),
+    ):
+        try:
+            parsed[key] = parse(value.get(key, 0))
+        except InputError as error:
+            raise InputError(error.message, field=f"{where}.{key}") from None
     try:
-        return Minima(
-            horizontal=parse_length(value.get("horizontal", 0)),
-            vertical=parse_length(value.get("vertical", 0)),
-            time=parse_duration(value.get("time_buffer", 0)),
-        )
+        return Minima(parsed["horizontal"], parsed["vertical"], parsed["time_buffer"])
     except InputError as error:
-        raise InputError(error.message, field=f"{where}.{error.field or ''}".rstrip(".")) from None
+        raise InputError(error.message, field=f"{where}.{error.field}") from None
 
 
 def read_policy(member: Any) -> SeparationPolicy:
@@ -417,6 +421,8 @@ def read_files(paths: Iterable[Path]) -> Scenario:
             raise InputError(f"cannot read {path}: {error.strerror}") from None
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise InputError(f"{path} is not valid JSON: {error}") from None
+        except RecursionError:
+            raise InputError(f"{path} is nested too deeply to be GeoJSON") from None
         try:
             scenario = read_collection(document)
         except InputError as error:

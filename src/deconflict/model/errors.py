@@ -23,6 +23,14 @@ class DomainError(Exception):
         self.details = details
 
 
+class InvalidRequest(DomainError):
+    """The request is well-formed but cannot be done as asked."""
+
+
+class AlreadyExists(DomainError):
+    """An object with this id exists already."""
+
+
 class NotFound(DomainError):
     """No such object, or one the caller is not allowed to know exists."""
 

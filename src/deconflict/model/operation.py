@@ -27,6 +27,8 @@ class Operation:
     """Parties that were given less notice than agreed."""
     overridden_by: tuple[str, ...] = field(default=())
     """Higher-priority operations accepted over this one, which its party must be told."""
+    awaiting: tuple[str, ...] = ()
+    """Parties whose zones it enters and who have not yet acknowledged it (while pending)."""
 
     @property
     def priority(self) -> int:

@@ -9,10 +9,11 @@ from deconflict.geo.declaration import Declaration
 
 @dataclass(frozen=True)
 class Zone:
-    """One version of a party's zone or line.
+    """The latest version of a party's zone or line, and the version in force.
 
-    A zone that binds other parties (a shared line along a river) only becomes binding
-    when every party in `binds` has accepted this version.
+    A zone that binds other parties (a shared line along a river) only takes effect when
+    every party in `binds` has accepted the version; until then the previously accepted
+    version (`in_force`) stays in force, so a proposed change never opens a gap.
     """
 
     id: str
@@ -23,7 +24,10 @@ class Zone:
     binds: tuple[str, ...] = ()
     accepted_by: tuple[str, ...] = ()
     withdrawn: bool = False
+    in_force: Declaration | None = None
+    in_force_version: int | None = None
 
     @property
-    def binding(self) -> bool:
-        return not self.withdrawn and all(p in self.accepted_by for p in self.binds)
+    def fully_accepted(self) -> bool:
+        """Whether every bound party accepted the latest version."""
+        return all(p in self.accepted_by for p in self.binds)

@@ -29,6 +29,7 @@ def _row_to_operation(row: sa.Row) -> Operation:
         updated_at=row.updated_at,
         late_notice=tuple(row.late_notice),
         overridden_by=tuple(row.overridden_by),
+        awaiting=tuple(row.awaiting),
     )
 
 
@@ -47,6 +48,7 @@ def _values(operation: Operation) -> dict:
         "updated_at": operation.updated_at,
         "late_notice": list(operation.late_notice),
         "overridden_by": list(operation.overridden_by),
+        "awaiting": list(operation.awaiting),
     }
 
 

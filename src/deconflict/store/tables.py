@@ -46,6 +46,7 @@ operations = sa.Table(
     sa.Column("updated_at", sa.Double, nullable=False),
     sa.Column("late_notice", sa.JSON, nullable=False),
     sa.Column("overridden_by", sa.JSON, nullable=False),
+    sa.Column("awaiting", sa.JSON, nullable=False),
 )
 
 operation_versions = sa.Table(
@@ -73,6 +74,8 @@ zones = sa.Table(
     sa.Column("accepted_by", sa.JSON, nullable=False),
     sa.Column("withdrawn", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("in_force_version", sa.Integer),
+    sa.Column("in_force_document", sa.JSON),
 )
 
 zone_versions = sa.Table(

@@ -25,6 +25,12 @@ def _row_to_zone(row: sa.Row) -> Zone:
         binds=tuple(row.binds),
         accepted_by=tuple(row.accepted_by),
         withdrawn=row.withdrawn,
+        in_force=(
+            from_document(row.id, row.in_force_version, row.in_force_document)
+            if row.in_force_document is not None
+            else None
+        ),
+        in_force_version=row.in_force_version,
     )
 
 
@@ -42,6 +48,8 @@ def _values(zone: Zone) -> dict:
         "accepted_by": list(zone.accepted_by),
         "withdrawn": zone.withdrawn,
         "created_at": zone.created_at,
+        "in_force_version": zone.in_force_version,
+        "in_force_document": to_document(zone.in_force) if zone.in_force is not None else None,
     }
 
 
@@ -66,9 +74,17 @@ def list_all(connection: Connection, party: str | None = None) -> list[Zone]:
 
 
 def save(
-    connection: Connection, zone: Zone, expected_version: int | None, boxes: np.ndarray
+    connection: Connection,
+    zone: Zone,
+    expected_version: int | None,
+    boxes: np.ndarray | None,
+    *,
+    new_version: bool = True,
 ) -> None:
-    """Write a new zone (expected_version None) or its next version; index it if binding."""
+    """Write a new zone (`expected_version` None) or its next version (or, with
+    `new_version=False`, amend the current one: an acceptance). `boxes` are those of the
+    version in force, to index; None leaves the index as it is unless nothing is in force.
+    """
     values = _values(zone)
     if expected_version is None:
         connection.execute(zones.insert().values(id=zone.id, **values))
@@ -87,19 +103,26 @@ def save(
             sa.text("UPDATE zones SET geom = ST_GeomFromText(footprint, 4326) WHERE id = :id"),
             {"id": zone.id},
         )
-    connection.execute(
-        zone_versions.insert().values(
-            id=zone.id,
-            version=zone.version,
-            document=values["document"],
-            binds=values["binds"],
-            accepted_by=values["accepted_by"],
-            withdrawn=zone.withdrawn,
-            recorded_at=zone.created_at,
+    version_row = {
+        "document": values["document"],
+        "binds": values["binds"],
+        "accepted_by": values["accepted_by"],
+        "withdrawn": zone.withdrawn,
+        "recorded_at": zone.created_at,
+    }
+    if new_version:
+        connection.execute(
+            zone_versions.insert().values(id=zone.id, version=zone.version, **version_row)
         )
-    )
-    space_index.delete_boxes(connection, OWNER_KIND, zone.id)
-    if zone.binding:
+    else:
+        connection.execute(
+            zone_versions.update()
+            .where(zone_versions.c.id == zone.id, zone_versions.c.version == zone.version)
+            .values(**version_row)
+        )
+    if boxes is not None or zone.in_force is None:
+        space_index.delete_boxes(connection, OWNER_KIND, zone.id)
+    if boxes is not None and zone.in_force is not None:
         space_index.insert_boxes(connection, OWNER_KIND, zone.id, boxes)
 
 

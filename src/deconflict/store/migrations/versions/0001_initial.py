@@ -65,6 +65,7 @@ def upgrade() -> None:
                 sa.Column("updated_at", sa.Double, nullable=False),
                 sa.Column("late_notice", sa.JSON, nullable=False),
                 sa.Column("overridden_by", sa.JSON, nullable=False),
+                sa.Column("awaiting", sa.JSON, nullable=False),
             ]
         else:
             columns += [
@@ -72,6 +73,8 @@ def upgrade() -> None:
                 sa.Column("accepted_by", sa.JSON, nullable=False),
                 sa.Column("withdrawn", sa.Boolean, nullable=False),
                 sa.Column("created_at", sa.Double, nullable=False),
+                sa.Column("in_force_version", sa.Integer),
+                sa.Column("in_force_document", sa.JSON),
             ]
         op.create_table(name, *columns)
         op.create_index(f"ix_{name}_party", name, ["party"])

@@ -1,0 +1,51 @@
+"""The FastAPI application: routers, problem handlers, middleware, one `Hub`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from fastapi import FastAPI
+
+from deconflict import __version__
+from deconflict.api import health, operation, party, problems, zone
+from deconflict.api.auth import Verifier
+from deconflict.api.middleware import Guard, JsonLogFormatter
+from deconflict.application.hub import Hub
+from deconflict.config import Settings
+from deconflict.store.backend import connect
+from deconflict.store.migrate import upgrade
+
+
+def _logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLogFormatter())
+    root = logging.getLogger("deconflict")
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    root.propagate = False
+
+
+def create_app(settings: Settings, *, hub: Hub | None = None, migrate: bool = True) -> FastAPI:
+    """The service for `settings` (a ready `hub` may be passed, e.g. with a test clock)."""
+    _logging(settings.log_level)
+    if hub is None:
+        hub = Hub(connect(settings.database_url))
+    if migrate:
+        upgrade(hub.database)
+    app = FastAPI(
+        title="deconflict",
+        version=__version__,
+        description=(
+            "Multi-party airspace deconfliction: zones, planned operations, conflicts found "
+            "and refused atomically, with verified suggestions. Errors are RFC 9457 problems."
+        ),
+    )
+    app.state.hub = hub
+    app.state.verifier = Verifier(settings)
+    app.state.settings = settings
+    problems.install(app)
+    for module in (operation, zone, party, health):
+        app.include_router(module.router)
+    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,73 @@
+"""Request-scoped dependencies: the hub, the authenticated caller, request bodies."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, Header, Request
+from pydantic import BaseModel, ConfigDict
+
+from deconflict.api.auth import Verifier
+from deconflict.application.hub import Caller, Hub
+from deconflict.geo.declaration import Declaration
+from deconflict.geo.errors import InputError
+from deconflict.geo.geojson import read_collection
+from deconflict.model.errors import InvalidRequest, StaleVersion
+
+
+def hub(request: Request) -> Hub:
+    return request.app.state.hub  # type: ignore[no-any-return]
+
+
+def caller(
+    request: Request,
+    authorization: Annotated[str | None, Header(description="Bearer token (JWT)")] = None,
+) -> Caller:
+    verifier: Verifier = request.app.state.verifier
+    return verifier.verify(authorization)
+
+
+HubDep = Annotated[Hub, Depends(hub)]
+CallerDep = Annotated[Caller, Depends(caller)]
+
+
+class FeatureCollection(BaseModel):
+    """A GeoJSON FeatureCollection in the documented schema (docs/geojson.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["FeatureCollection"]
+    features: list[dict[str, Any]]
+    bbox: list[float] | None = None
+
+
+def one_declaration(body: FeatureCollection) -> Declaration:
+    """The single declaration a request body describes (features may share its id)."""
+    scenario = read_collection(body.model_dump(exclude_none=True))
+    if len(scenario.declarations) != 1:
+        raise InputError(
+            f"the body describes {len(scenario.declarations)} declarations; send exactly one "
+            "(features of one declaration share its id)",
+            field="features",
+        )
+    return scenario.declarations[0]
+
+
+def body_hash(body: BaseModel) -> str:
+    """A digest of the request, to tell a retry from a different request with the same key."""
+    canonical = json.dumps(body.model_dump(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def expected_version(if_match: str | None, version: int | None) -> int:
+    """The version a change is based on: from If-Match (an ETag) or `?version=`."""
+    if if_match is not None:
+        text = if_match.strip().removeprefix("W/").strip('"')
+        try:
+            return int(text)
+        except ValueError:
+            raise StaleVersion(f"If-Match {if_match!r} is not a version of this object") from None
+    if version is not None:
+        return version
+    raise InvalidRequest("say which version you change: an If-Match header or ?version=")

@@ -1,0 +1,120 @@
+"""Every error as an RFC 9457 problem (``application/problem+json``), mapped in one place.
+
+The body always has ``type``, ``title``, ``status`` and ``detail``; bad input adds a
+``pointer`` (JSON Pointer into the request, RFC 6901) naming the field; a refused plan
+adds ``conflicts`` and ``suggestions``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from deconflict.api.auth import AuthError
+from deconflict.geo.errors import InputError
+from deconflict.model import errors
+
+PROBLEM = "application/problem+json"
+BASE = "https://deconflict.invalid/problems/"
+
+_STATUS: dict[type[errors.DomainError], tuple[int, str]] = {
+    errors.InvalidRequest: (422, "invalid-request"),
+    errors.NotFound: (404, "not-found"),
+    errors.AlreadyExists: (409, "already-exists"),
+    errors.NotAllowed: (403, "forbidden"),
+    errors.StaleVersion: (412, "stale-version"),
+    errors.InvalidTransition: (409, "invalid-transition"),
+    errors.IdempotencyMismatch: (422, "idempotency-key-reused"),
+    errors.Rejected: (409, "conflict"),
+}
+
+
+def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": BASE + kind, "title": title, "status": status, "detail": detail, **extra}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def pointer(error: InputError, base: str = "") -> str:
+    """A JSON Pointer to the bad field, as well as the message locates it."""
+    parts = [base] if base else []
+    if error.field:
+        field = error.field.replace("[", ".").replace("]", "")
+        if not field.startswith("geometry") and not field.startswith("deconflict"):
+            field = "properties." + field
+        parts += field.split(".")
+    return "/" + "/".join(p for p in parts if p) if parts else ""
+
+
+def input_problem(error: InputError) -> JSONResponse:
+    return problem(
+        422,
+        "invalid-input",
+        "Invalid input",
+        str(error),
+        pointer=pointer(error),
+        feature=error.feature,
+        field=error.field,
+    )
+
+
+def domain_problem(error: errors.DomainError) -> JSONResponse:
+    status, kind = next(
+        (v for cls, v in _STATUS.items() if isinstance(error, cls)), (400, "bad-request")
+    )
+    extra: dict[str, Any] = {}
+    if isinstance(error, errors.Rejected):
+        report = error.details["report"].as_dict()
+        extra = {"conflicts": report["conflicts"], "suggestions": report["suggestions"]}
+    elif error.details:
+        extra = {k: v for k, v in error.details.items() if isinstance(v, str | int | float)}
+    return problem(status, kind, kind.replace("-", " ").capitalize(), error.message, **extra)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers: domain errors, bad input, auth, validation, HTTP errors."""
+
+    @app.exception_handler(errors.DomainError)
+    async def _domain(_: Request, error: errors.DomainError) -> JSONResponse:
+        return domain_problem(error)
+
+    @app.exception_handler(InputError)
+    async def _input(_: Request, error: InputError) -> JSONResponse:
+        return input_problem(error)
+
+    @app.exception_handler(AuthError)
+    async def _auth(_: Request, error: AuthError) -> JSONResponse:
+        return problem(401, "unauthorized", "Unauthorized", str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0] if error.errors() else {}
+        location = [str(p) for p in first.get("loc", ())]
+        return problem(
+            422,
+            "invalid-input",
+            "Invalid input",
+            f"{'.'.join(location)}: {first.get('msg', 'invalid')}",
+            pointer="/" + "/".join(location[1:]) if len(location) > 1 else "",
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        kind = {
+            404: "not-found",
+            405: "method-not-allowed",
+            413: "too-large",
+            415: "unsupported-media-type",
+        }
+        return problem(
+            error.status_code,
+            kind.get(error.status_code, "http-error"),
+            str(error.detail)
+            if error.status_code >= 500
+            else kind.get(error.status_code, "HTTP error").replace("-", " ").capitalize(),
+            str(error.detail),
+        )

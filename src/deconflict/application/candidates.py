@@ -1,0 +1,75 @@
+"""The part of the stored airspace a check needs, fetched through the database's index.
+
+The engine's `Airspace` is built from just the declarations whose boxes meet the new
+one's probe boxes (widened by minima, and by a suggestion search's slack when asked),
+so a check costs the same whether the database holds a thousand plans or a million.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Connection
+
+from deconflict.engine import Airspace
+from deconflict.engine.boxes import probe_boxes
+from deconflict.engine.compile import compile_pieces
+from deconflict.engine.resolution import MAX_DELAY_S, MAX_OFFSET_M
+from deconflict.geo.declaration import Declaration
+from deconflict.geo.separation import SeparationPolicy
+from deconflict.geo.volume import MAX_ALTITUDE_M, MIN_ALTITUDE_M
+from deconflict.model.operation import Operation
+from deconflict.model.zone import Zone
+from deconflict.store import operation as operation_store
+from deconflict.store import space_index
+from deconflict.store import zone as zone_store
+
+_FULL = MAX_ALTITUDE_M - MIN_ALTITUDE_M
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    """What is in force near a declaration: an engine airspace and the records behind it."""
+
+    airspace: Airspace
+    operations: dict[str, Operation]
+    zones: dict[str, Zone]
+    boxes: list[tuple[float, ...]]
+
+
+def probe(declaration: Declaration, policy: SeparationPolicy, *, for_suggestions: bool) -> list:
+    """The boxes to ask the database with (and to lock cells for)."""
+    widest = policy.widest_for(declaration.party)
+    pieces = compile_pieces(declaration)
+    if not for_suggestions:
+        return [tuple(b) for b in probe_boxes(pieces, widest).tolist()]
+    boxes = probe_boxes(
+        pieces,
+        widest,
+        time_slack=(0.0, MAX_DELAY_S),
+        altitude_slack=(_FULL, _FULL),
+        horizontal_slack=MAX_OFFSET_M,
+    )
+    return [tuple(b) for b in boxes.tolist()]
+
+
+def neighbourhood(
+    connection: Connection,
+    declaration: Declaration,
+    policy: SeparationPolicy,
+    *,
+    for_suggestions: bool = False,
+) -> Neighbourhood:
+    """In-force operations and binding zones that may meet `declaration` (not itself)."""
+    boxes = probe(declaration, policy, for_suggestions=for_suggestions)
+    owners = space_index.owners_meeting(connection, boxes)
+    operation_ids = [i for kind, i in owners if kind == "operation" and i != declaration.id]
+    zone_ids = [i for kind, i in owners if kind == "zone" and i != declaration.id]
+    operations = {o.id: o for o in operation_store.get_many(connection, operation_ids)}
+    zones = {z.id: z for z in zone_store.get_many(connection, zone_ids) if z.in_force}
+    airspace = Airspace(policy)
+    airspace.add_many(
+        [o.declaration for o in operations.values() if o.in_force]
+        + [z.in_force for z in zones.values() if z.in_force is not None]
+    )
+    return Neighbourhood(airspace, operations, zones, boxes)

@@ -1,0 +1,66 @@
+"""Move an operation through its life: activate, end, cancel; approve one that waits.
+
+Each change is a new version under optimistic concurrency. Ending or cancelling frees
+the airspace at once (the operation leaves the index in the same transaction).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from deconflict.application.hub import WRITE, Caller, Hub
+from deconflict.model.errors import InvalidTransition, NotFound, StaleVersion
+from deconflict.model.operation import Operation
+from deconflict.model.operation_state import OperationState, require_transition
+from deconflict.store import operation as operation_store
+
+
+def _current(connection, caller: Caller, ident: str, version: int | None) -> Operation:  # type: ignore[no-untyped-def]
+    operation = operation_store.get(connection, ident)
+    if operation is None or (operation.party != caller.party and not caller.is_admin):
+        raise NotFound(f"no operation {ident} of party {caller.party}", id=ident)
+    if version is not None and operation.version != version:
+        raise StaleVersion(
+            f"operation {ident} is at version {operation.version}, not {version}",
+            id=ident,
+            current=operation.version,
+        )
+    return operation
+
+
+def change_state(
+    hub: Hub, caller: Caller, ident: str, target: OperationState, version: int | None = None
+) -> Operation:
+    """Owner moves its operation to `target` (activated, ended, cancelled…)."""
+    caller.require(WRITE)
+    with hub.database.write() as connection:
+        current = _current(connection, caller, ident, version)
+        require_transition(current.state, target)
+        changed = replace(
+            current, version=current.version + 1, state=target, updated_at=hub.clock()
+        )
+        operation_store.replace(connection, changed, current.version, None)
+    return changed
+
+
+def approve(hub: Hub, caller: Caller, ident: str) -> Operation:
+    """A zone owner acknowledges a pending operation that enters its zone."""
+    caller.require(WRITE)
+    party = caller.own_party()
+    with hub.database.write() as connection:
+        current = operation_store.get(connection, ident)
+        if current is None or party not in current.awaiting:
+            raise NotFound(f"no operation {ident} awaiting party {party}", id=ident)
+        if current.state is not OperationState.PENDING:
+            raise InvalidTransition(f"operation {ident} is {current.state}, not pending")
+        awaiting = tuple(p for p in current.awaiting if p != party)
+        state = OperationState.PENDING if awaiting else OperationState.ACCEPTED
+        changed = replace(
+            current,
+            version=current.version + 1,
+            state=state,
+            awaiting=awaiting,
+            updated_at=hub.clock(),
+        )
+        operation_store.replace(connection, changed, current.version, None)
+    return changed

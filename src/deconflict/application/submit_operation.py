@@ -1,0 +1,163 @@
+"""Submit a new operation: checked and written in one atomic step.
+
+Inside one write transaction (SQLite: the write lock; PostgreSQL: the locked cells):
+read what is in force nearby through the index, run the engine, and either refuse with
+the conflicts and verified suggestions, or write the operation. Nothing another writer
+commits can slip between the check and the write, so two conflicting operations of
+different parties are never both accepted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from deconflict.application import candidates, policy
+from deconflict.application.hub import WRITE, Caller, Hub
+from deconflict.application.outcome import Decision, sort_conflicts
+from deconflict.engine.boxes import declaration_index_boxes
+from deconflict.engine.conflict import Report
+from deconflict.engine.resolution import suggest
+from deconflict.geo.declaration import Declaration, Kind
+from deconflict.model.errors import AlreadyExists, InvalidRequest, NotAllowed, Rejected
+from deconflict.model.operation import Operation
+from deconflict.model.operation_state import OperationState
+from deconflict.store import idempotency, locks
+from deconflict.store import operation as operation_store
+
+
+def check_ownership(caller: Caller, declaration: Declaration) -> str:
+    """The caller's party, which must own the declaration."""
+    caller.require(WRITE)
+    party = caller.own_party()
+    if declaration.party != party:
+        raise NotAllowed(
+            f"party {party} cannot act for party {declaration.party}", party=declaration.party
+        )
+    return party
+
+
+def late_parties(declaration: Declaration, now: float, agreements: policy.Agreements) -> tuple:
+    """Parties given less notice than agreed (by the hub's clock, not the client's)."""
+    return tuple(
+        other
+        for other in agreements.parties
+        if other != declaration.party
+        and declaration.start - now < agreements.minimum_notice(declaration.party, other)
+    )
+
+
+def rejection(
+    connection: Connection,
+    declaration: Declaration,
+    report: Report,
+    agreements: policy.Agreements,
+    message: str,
+) -> Rejected:
+    """A refusal carrying the conflicts and the engine's verified suggestions."""
+    wider = candidates.neighbourhood(
+        connection, declaration, agreements.policy, for_suggestions=True
+    )
+    report = suggest(wider.airspace, declaration, report)
+    return Rejected(message, report=report)
+
+
+def record_overrides(
+    connection: Connection, winner: Operation, losers: list[Operation], now: float
+) -> tuple[str, ...]:
+    """Mark each lower-priority operation as overridden (a new version) and keep a record."""
+    for loser in losers:
+        marked = replace(
+            loser,
+            version=loser.version + 1,
+            updated_at=now,
+            overridden_by=(*loser.overridden_by, winner.id),
+        )
+        operation_store.replace(connection, marked, loser.version, None)
+        operation_store.record_override(connection, winner, loser, now)
+    return tuple(loser.id for loser in losers)
+
+
+def submit_operation(
+    hub: Hub,
+    caller: Caller,
+    declaration: Declaration,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str = "",
+) -> Decision:
+    """Accept `declaration` as a new operation, or raise `Rejected` with the conflicts."""
+    party = check_ownership(caller, declaration)
+    if declaration.kind is not Kind.OPERATION:
+        raise InvalidRequest(f"{declaration.id} is a {declaration.kind}, not an operation")
+    now = hub.clock()
+    if declaration.end <= now:
+        raise InvalidRequest(f"operation {declaration.id} ends in the past")
+    try:
+        return _submit(hub, party, declaration, now, idempotency_key, request_hash)
+    except IntegrityError:
+        # A concurrent request with the same id committed first (PostgreSQL lets both
+        # pass the existence check): a retry gets that answer, anyone else a refusal.
+        if idempotency_key is not None:
+            with hub.database.read() as connection:
+                recalled = idempotency.recall(connection, party, idempotency_key, request_hash)
+                if recalled is not None:
+                    stored = operation_store.get(connection, recalled[1]["operation"])
+                    assert stored is not None
+                    return Decision(stored, None, replayed=True)
+        raise AlreadyExists(f"operation {declaration.id} exists", id=declaration.id) from None
+
+
+def _submit(
+    hub: Hub,
+    party: str,
+    declaration: Declaration,
+    now: float,
+    idempotency_key: str | None,
+    request_hash: str,
+) -> Decision:
+    with hub.database.write() as connection:
+        if idempotency_key is not None:
+            recalled = idempotency.recall(connection, party, idempotency_key, request_hash)
+            if recalled is not None:
+                stored = operation_store.get(connection, recalled[1]["operation"])
+                assert stored is not None
+                return Decision(stored, None, replayed=True)
+        if operation_store.get(connection, declaration.id) is not None:
+            raise AlreadyExists(f"operation {declaration.id} exists", id=declaration.id)
+        agreements = policy.load(connection)
+        boxes = candidates.probe(declaration, agreements.policy, for_suggestions=False)
+        locks.lock_cells_for(connection, boxes)
+        near = candidates.neighbourhood(connection, declaration, agreements.policy)
+        report = near.airspace.check(declaration)
+        found = sort_conflicts(report, declaration)
+        if found.blocking:
+            raise rejection(
+                connection,
+                declaration,
+                report,
+                agreements,
+                f"operation {declaration.id} conflicts with {len(found.blocking)} "
+                "operation(s) of other parties",
+            )
+        awaiting = tuple(sorted({c.other_party for c in found.zones}))
+        operation = Operation(
+            id=declaration.id,
+            party=party,
+            version=1,
+            state=OperationState.PENDING if awaiting else OperationState.ACCEPTED,
+            declaration=declaration,
+            submitted_at=now,
+            updated_at=now,
+            late_notice=late_parties(declaration, now, agreements),
+            awaiting=awaiting,
+        )
+        operation_store.insert(connection, operation, declaration_index_boxes(declaration))
+        losers = [near.operations[c.other] for c in found.overriding]
+        overridden = record_overrides(connection, operation, losers, now)
+        if idempotency_key is not None:
+            body = {"operation": operation.id, "version": operation.version}
+            idempotency.remember(connection, party, idempotency_key, request_hash, 201, body, now)
+    return Decision(operation, report, overridden)

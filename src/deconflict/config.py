@@ -1,0 +1,84 @@
+"""Service configuration: defaults, then a TOML file, then DECONFLICT_* environment variables.
+
+Every setting is documented in ``docs/configuration.md`` (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of `deconflict serve`."""
+
+    database_url: str = "sqlite:///deconflict.db"
+    """SQLAlchemy URL: ``sqlite:///path.db`` or ``postgresql+psycopg://user@host/db``."""
+    data_dir: str = ".deconflict"
+    """Where the development signing key and other local state live."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    """API worker processes (more than one needs PostgreSQL or SQLite in WAL mode)."""
+    audience: str = "deconflict"
+    """The `aud` every token must carry."""
+    issuer: str | None = None
+    """If set, the `iss` every token must carry."""
+    public_keys: tuple[str, ...] = ()
+    """PEM files of keys that may sign tokens (RS256/ES256); the dev key is always trusted."""
+    jwks_url: str | None = None
+    """A JWKS URL to fetch signing keys from (for an external identity provider)."""
+    party_claim: str = "party"
+    """The token claim naming the caller's party."""
+    max_body_bytes: int = 1_048_576
+    retention_days: float = 30.0
+    """Ended and cancelled operations older than this leave the hot tables."""
+    log_level: str = "info"
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def dev_key_path(self) -> Path:
+        return Path(self.data_dir) / "dev-signing-key.pem"
+
+
+def _coerce(current: Any, value: Any, name: str) -> Any:
+    if isinstance(current, bool):
+        return str(value).lower() in ("1", "true", "yes", "on")
+    if isinstance(current, int):
+        return int(value)
+    if isinstance(current, float):
+        return float(value)
+    if isinstance(current, tuple):
+        return (
+            tuple(value)
+            if isinstance(value, list | tuple)
+            else tuple(v for v in str(value).split(",") if v)
+        )
+    return value
+
+
+def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Settings from defaults, then the TOML file (if any), then the environment."""
+    env = dict(os.environ if env is None else env)
+    settings = Settings()
+    names = {f.name for f in fields(Settings) if f.name != "extra"}
+    path = path or env.get("DECONFLICT_CONFIG")
+    if path:
+        with open(path, "rb") as handle:
+            document = tomllib.load(handle)
+        unknown = sorted(set(document) - names)
+        if unknown:
+            raise ValueError(f"{path}: unknown setting {unknown[0]!r}")
+        settings = replace(
+            settings,
+            **{k: _coerce(getattr(settings, k), v, k) for k, v in document.items()},
+        )
+    for name in names:
+        value = env.get(f"DECONFLICT_{name.upper()}")
+        if value is not None:
+            settings = replace(settings, **{name: _coerce(getattr(settings, name), value, name)})
+    return settings
