@@ -6,6 +6,7 @@ Kept out of conftest.py on purpose: these are plain functions the test modules i
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -124,26 +125,85 @@ class Run:
     stderr: str
 
 
-def run_cli(*args: Any, timeout: float = 120.0) -> Run:
-    """Run ``python -m deconflict.cli ARGS`` in a fresh process and capture its output."""
+def run_cli(*args: Any, columns: int | None = 200, timeout: float = 120.0) -> Run:
+    """Run ``python -m deconflict.cli ARGS`` in a fresh process and capture its output.
+
+    `columns` fixes the width rich lays tables out in (None: rich's default for a pipe).
+    """
+    return run_command([sys.executable, "-m", "deconflict.cli", *map(str, args)], columns, timeout)
+
+
+def run_command(command: list[str], columns: int | None = 200, timeout: float = 120.0) -> Run:
+    """Run `command` with output captured, in a predictable environment."""
     completed = subprocess.run(
-        [sys.executable, "-m", "deconflict.cli", *map(str, args)],
+        command,
         capture_output=True,
         text=True,
+        encoding="utf-8",
         timeout=timeout,
-        env=_environment(),
+        env=_environment(columns),
         check=False,
     )
     return Run(completed.returncode, completed.stdout, completed.stderr)
 
 
-def _environment() -> dict[str, str]:
-    """The current environment, with a fixed wide terminal so tables are not squeezed."""
-    import os
-
+def _environment(columns: int | None) -> dict[str, str]:
+    """The current environment without colour forcing, with `columns` set or unset."""
     env = dict(os.environ)
-    env["COLUMNS"] = "200"
-    env.pop("FORCE_COLOR", None)
-    env["NO_COLOR"] = "1"
-    env["TERM"] = "dumb"
+    for name in ("FORCE_COLOR", "COLUMNS", "LINES", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+        env.pop(name, None)
+    if columns is not None:
+        env["COLUMNS"] = str(columns)
+    env["PYTHONIOENCODING"] = "utf-8"
     return env
+
+
+def line(
+    ident: str,
+    party: str,
+    path: list[list[float]],
+    *,
+    buffer: Any = "500 m",
+    lower: Any = 0,
+    upper: Any = "3000 ft",
+    start: str = START,
+    end: str = END,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A deconfliction line: a LineString with a buffer each side."""
+    return {
+        "type": "Feature",
+        "id": ident,
+        "geometry": {"type": "LineString", "coordinates": path},
+        "properties": {
+            "party": party,
+            "kind": "line",
+            "buffer": buffer,
+            "altitude_lower": lower,
+            "altitude_upper": upper,
+            "start": start,
+            "end": end,
+            **extra,
+        },
+    }
+
+
+def destination(lon: float, lat: float, azimuth: float, metres: float) -> tuple[float, float]:
+    """The point `metres` from (lon, lat) along `azimuth` degrees, on WGS84."""
+    from pyproj import Geod
+
+    to_lon, to_lat, _ = Geod(ellps="WGS84").fwd(lon, lat, azimuth, metres)
+    return float(to_lon), float(to_lat)
+
+
+def distance(lon_a: float, lat_a: float, lon_b: float, lat_b: float) -> float:
+    """Geodesic distance in metres on WGS84."""
+    from pyproj import Geod
+
+    _, _, metres = Geod(ellps="WGS84").inv(lon_a, lat_a, lon_b, lat_b)
+    return float(metres)
+
+
+def geodesic_tolerance(metres: float) -> float:
+    """What DESIGN.md allows: 0.1 % or 1 m, whichever is larger."""
+    return max(1.0, 0.001 * abs(metres))

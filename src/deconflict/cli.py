@@ -58,6 +58,33 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--no-suggestions", action="store_true", help="skip resolution suggestions (faster)"
     )
+    serve = commands.add_parser("serve", help="run the service (HTTP API)")
+    serve.add_argument("--config", type=Path, help="TOML configuration file")
+    serve.add_argument("--host", help="address to listen on (default from config: 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default from config: 8000)")
+    serve.add_argument("--workers", type=int, help="worker processes")
+    demo = commands.add_parser(
+        "demo", help="run the service on a fresh SQLite file with the example scenario"
+    )
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument(
+        "--data", type=Path, default=Path(".deconflict-demo"), help="folder for the demo's files"
+    )
+    token = commands.add_parser("token", help="mint a development token (signed by the local key)")
+    token.add_argument("--party", help="the party the token acts for")
+    token.add_argument(
+        "--scope",
+        action="append",
+        choices=("deconflict.read", "deconflict.write", "deconflict.admin"),
+        help="repeat for several (default: read and write)",
+    )
+    token.add_argument("--subject", default="cli-user")
+    token.add_argument("--hours", type=float, default=12.0)
+    token.add_argument("--config", type=Path, help="TOML configuration file")
+    backup = commands.add_parser("backup", help="copy the SQLite database while it runs")
+    backup.add_argument("destination", type=Path)
+    backup.add_argument("--config", type=Path, help="TOML configuration file")
     return parser
 
 
@@ -132,6 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check(args, out, err)
+        from deconflict import cli_service
+
+        return cli_service.run(args, out, err)
     except InputError as error:
         err.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         return EXIT_BAD_INPUT

@@ -38,6 +38,8 @@ class Settings:
     retention_days: float = 30.0
     """Ended and cancelled operations older than this leave the hot tables."""
     log_level: str = "info"
+    bench_endpoints: bool = False
+    """Serve /v1/_bench/insert (token check + one insert): the ceiling benchmarks compare to."""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property

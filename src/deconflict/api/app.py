@@ -47,5 +47,9 @@ def create_app(settings: Settings, *, hub: Hub | None = None, migrate: bool = Tr
     problems.install(app)
     for module in (operation, zone, party, health):
         app.include_router(module.router)
+    if settings.bench_endpoints:
+        from deconflict.api import bench_probe
+
+        app.include_router(bench_probe.router)
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
     return app

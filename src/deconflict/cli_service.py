@@ -1,0 +1,154 @@
+"""The service's commands: ``serve``, ``demo``, ``token``, ``backup``.
+
+Kept apart from `cli.py` so that ``deconflict check`` never imports the web stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from deconflict.config import Settings, load_settings
+
+EXIT_OK, EXIT_FAILED = 0, 2
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings(getattr(args, "config", None))
+    for name in ("host", "port", "workers"):
+        value = getattr(args, name, None)
+        if value is not None:
+            settings = replace(settings, **{name: value})
+    return settings
+
+
+def _environment(settings: Settings) -> None:
+    """Hand the settings to worker processes, which read DECONFLICT_* variables."""
+    for name in (
+        "database_url",
+        "data_dir",
+        "audience",
+        "party_claim",
+        "log_level",
+        "bench_endpoints",
+        "max_body_bytes",
+    ):
+        os.environ[f"DECONFLICT_{name.upper()}"] = str(getattr(settings, name))
+
+
+def serve(settings: Settings) -> int:
+    import uvicorn
+
+    from deconflict.api.app import create_app
+    from deconflict.store.backend import connect
+    from deconflict.store.migrate import upgrade
+
+    upgrade(connect(settings.database_url))  # once, before workers start
+    if settings.workers > 1:
+        _environment(settings)
+        uvicorn.run(
+            "deconflict.api.asgi:build",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level="warning",
+        )
+    else:
+        uvicorn.run(
+            create_app(settings), host=settings.host, port=settings.port, log_level="warning"
+        )
+    return EXIT_OK
+
+
+def demo(args: argparse.Namespace, out: Console) -> int:
+    from deconflict.api.auth import mint_token
+    from deconflict.application.hub import ADMIN, READ, WRITE, Hub
+    from deconflict.demo import SCENARIO, load_scenario
+    from deconflict.store.backend import connect
+    from deconflict.store.migrate import upgrade
+
+    data: Path = args.data
+    data.mkdir(parents=True, exist_ok=True)
+    database = data / "demo.db"
+    for stale in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        stale.unlink(missing_ok=True)
+    settings = Settings(
+        database_url=f"sqlite:///{database.resolve()}",
+        data_dir=str(data.resolve()),
+        host=args.host,
+        port=args.port,
+    )
+    hub = Hub(connect(settings.database_url))
+    upgrade(hub.database)
+    loaded = load_scenario(hub, SCENARIO, time.time())
+    base = f"http://{settings.host}:{settings.port}"
+    out.print(f"[bold]deconflict demo[/] — example scenario loaded into {escape(str(database))}")
+    out.print(f"  {len(loaded.accepted)} operations accepted, {len(loaded.refused)} refused:")
+    for ident, reason in loaded.refused:
+        out.print(f"    [red]{escape(ident)}[/]: {escape(reason)}")
+    out.print(f"\n  map and API:  {base}/\n  API docs:     {base}/docs\n")
+    for party in loaded.parties:
+        token = mint_token(settings, subject=f"{party}-duty", party=party, scopes=[READ, WRITE])
+        out.print(f"  token for [bold]{escape(party)}[/]:\n{token}\n", soft_wrap=True)
+    admin = mint_token(settings, subject="demo-admin", party=None, scopes=[ADMIN])
+    out.print(f"  admin token:\n{admin}\n", soft_wrap=True)
+    out.print(f"  try: curl -H 'Authorization: Bearer <token>' {base}/v1/operations\n")
+    return serve(settings)
+
+
+def token(args: argparse.Namespace, out: Console) -> int:
+    from deconflict.api.auth import mint_token
+
+    settings = _settings(args)
+    scopes = args.scope or ["deconflict.read", "deconflict.write"]
+    out.file.write(
+        mint_token(
+            settings,
+            subject=args.subject,
+            party=args.party,
+            scopes=scopes,
+            lifetime_s=args.hours * 3600,
+        )
+        + "\n"
+    )
+    return EXIT_OK
+
+
+def backup(args: argparse.Namespace, out: Console, err: Console) -> int:
+    """SQLite's online backup: a consistent copy while the service keeps writing."""
+    settings = _settings(args)
+    url = settings.database_url
+    if not url.startswith("sqlite:///"):
+        err.print(
+            "backup copies SQLite databases; for PostgreSQL use its own tools, e.g. "
+            "pg_dump --format=custom (see docs/operations.md)"
+        )
+        return EXIT_FAILED
+    source = sqlite3.connect(url.removeprefix("sqlite:///"))
+    target = sqlite3.connect(args.destination)
+    with target:
+        source.backup(target)
+    source.close()
+    target.close()
+    out.print(f"backed up to {escape(str(args.destination))}")
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    if args.command == "serve":
+        return serve(_settings(args))
+    if args.command == "demo":
+        return demo(args, out)
+    if args.command == "token":
+        return token(args, out)
+    if args.command == "backup":
+        return backup(args, out, err)
+    return EXIT_FAILED
