@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 
 from deconflict import __version__
 from deconflict.api import health, operation, party, problems, zone
 from deconflict.api.auth import Verifier
 from deconflict.api.middleware import Guard, JsonLogFormatter
 from deconflict.application.hub import Hub
+from deconflict.application.retention import purge
 from deconflict.config import Settings
 from deconflict.store.backend import connect
 from deconflict.store.migrate import upgrade
+
+RETENTION_PERIOD_S = 600.0
 
 
 def _logging(level: str) -> None:
@@ -33,7 +40,28 @@ def create_app(settings: Settings, *, hub: Hub | None = None, migrate: bool = Tr
         hub = Hub(connect(settings.database_url))
     if migrate:
         upgrade(hub.database)
+    log = logging.getLogger("deconflict.retention")
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+
+        def keep_tidy() -> None:
+            while not stop.wait(RETENTION_PERIOD_S):
+                try:
+                    removed = purge(hub, settings.retention_days * 86400.0)
+                    if removed:
+                        log.info("moved %d finished operations out of the hot tables", removed)
+                except Exception:  # a failed pass is retried next period; never kill the app
+                    log.exception("retention pass failed")
+
+        worker = threading.Thread(target=keep_tidy, name="retention", daemon=True)
+        worker.start()
+        yield
+        stop.set()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="deconflict",
         version=__version__,
         description=(
@@ -52,4 +80,9 @@ def create_app(settings: Settings, *, hub: Hub | None = None, migrate: bool = Tr
 
         app.include_router(bench_probe.router)
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
     return app

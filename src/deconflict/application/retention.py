@@ -1,0 +1,43 @@
+"""Retention: ended, cancelled and expired operations leave the hot tables.
+
+After `retention_days`, an operation that is over (ended, cancelled, or whose window has
+closed) is removed from `operations` and from the 4D index; its versions stay in
+`operation_versions`, which is the history the record covers. Safe to run from every
+worker at once: each pass deletes what is due, and a second pass finds nothing.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from deconflict.application.hub import Hub
+from deconflict.model.operation_state import FINAL
+from deconflict.store import space_index
+from deconflict.store.tables import operations
+
+BATCH = 1000
+
+
+def purge(hub: Hub, retention_s: float) -> int:
+    """Remove operations over for longer than `retention_s`; returns how many."""
+    cutoff = hub.clock() - retention_s
+    removed = 0
+    while True:
+        with hub.database.write() as connection:
+            due = operations.c.end < cutoff
+            finished = operations.c.state.in_([str(s) for s in FINAL]) & (
+                operations.c.updated_at < cutoff
+            )
+            ids = [
+                row.id
+                for row in connection.execute(
+                    sa.select(operations.c.id).where(due | finished).limit(BATCH)
+                )
+            ]
+            for ident in ids:
+                space_index.delete_boxes(connection, "operation", ident)
+            if ids:
+                connection.execute(operations.delete().where(operations.c.id.in_(ids)))
+        removed += len(ids)
+        if len(ids) < BATCH:
+            return removed
