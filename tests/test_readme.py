@@ -27,5 +27,5 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 def test_readme_scenario_exists() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    for path in re.findall(r"deconflict check (\S+)", text):
+    for path in re.findall(r"deconflict check (\S+\.geojson)", text):
         assert (ROOT / path).is_file(), path
