@@ -26,7 +26,7 @@ from pyproj import Geod
 
 from deconflict.geo.altitude import AltitudeReference
 from deconflict.geo.outline import Circle, Corridor, PolygonOutline
-from deconflict.geo.projection import MAX_REACH_M, LocalPlane
+from deconflict.geo.projection import MAX_REACH_M, MAX_RELATIVE_ERROR, LocalPlane
 from deconflict.geo.volume import Volume
 
 WGS84 = Geod(ellps="WGS84")
@@ -122,36 +122,79 @@ def _densify_polygon(polygon: shapely.Polygon) -> shapely.Polygon:
 
 
 def _grid_cells(polygon: shapely.Polygon) -> list[shapely.Polygon]:
-    """Cells about `CELL_M` wide covering the polygon's bounds, row by row in latitude."""
+    """Cells about `CELL_M` wide (never wider) covering the polygon's bounds.
+
+    One column width for every row (the narrowest the highest latitude needs), so cells
+    of neighbouring rows share their corners and every cut is shared whole by the two
+    pieces either side of it.
+    """
     lon_min, lat_min, lon_max, lat_max = polygon.bounds
     dlat = CELL_M / 111_694.0  # the longest degree of latitude: cells are never taller
-    cells = []
-    row = lat_min
-    while row < lat_max:
-        top = min(row + dlat, lat_max)
-        widest = math.cos(math.radians(min(abs(row), abs(top)) if row * top > 0 else 0.0))
-        dlon = CELL_M / (111_320.0 * widest)
-        col = lon_min
-        while col < lon_max:
-            cells.append(shapely.box(col, row, min(col + dlon, lon_max), top))
-            col += dlon
-        row = top
-    return cells
+    highest = max(abs(lat_min), abs(lat_max))
+    dlon = CELL_M / (111_320.0 * math.cos(math.radians(min(highest, 89.0))))
+    rows = max(1, math.ceil((lat_max - lat_min) / dlat))
+    columns = max(1, math.ceil((lon_max - lon_min) / dlon))
+    return [
+        shapely.box(
+            lon_min + i * dlon,
+            lat_min + j * dlat,
+            lon_max if i == columns - 1 else lon_min + (i + 1) * dlon,
+            lat_max if j == rows - 1 else lat_min + (j + 1) * dlat,
+        )
+        for j in range(rows)
+        for i in range(columns)
+    ]
+
+
+CUT_STEP_DEG = 0.02
+"""Cut edges get a vertex at every multiple of this (about 2 km): see `_densify_cuts`."""
+
+
+def _densify_cuts(piece: shapely.Polygon) -> shapely.Polygon:
+    """Give long (cut) edges vertices on a global lattice of `CUT_STEP_DEG`.
+
+    A cut runs along a parallel or a meridian, straight in degrees, while the local
+    planes draw every edge as a chord between its vertices; a 100 km chord strays
+    hundreds of metres from the parallel at high latitude. With vertices every ~2 km,
+    taken from one lattice, the pieces either side of a cut draw it the same way and no
+    sliver of the polygon is left out of both.
+    """
+    ring = np.asarray(piece.exterior.coords)
+    out = [ring[:1]]
+    for (x0, y0), (x1, y1) in itertools.pairwise(ring.tolist()):
+        if max(abs(x1 - x0), abs(y1 - y0)) > CUT_STEP_DEG:
+            if abs(y1 - y0) <= abs(x1 - x0):
+                lattice = _lattice(x0, x1)
+                points = [(x, y0 + (y1 - y0) * (x - x0) / (x1 - x0)) for x in lattice]
+            else:
+                lattice = _lattice(y0, y1)
+                points = [(x0 + (x1 - x0) * (y - y0) / (y1 - y0), y) for y in lattice]
+            if points:
+                out.append(np.asarray(points))
+        out.append(np.array([[x1, y1]]))
+    return shapely.Polygon(np.concatenate(out), [h.coords for h in piece.interiors])
+
+
+def _lattice(a: float, b: float) -> list[float]:
+    """Multiples of `CUT_STEP_DEG` strictly between a and b, in the direction a → b."""
+    low, high = min(a, b), max(a, b)
+    first, last = math.floor(low / CUT_STEP_DEG) + 1, math.ceil(high / CUT_STEP_DEG) - 1
+    values = [k * CUT_STEP_DEG for k in range(first, last + 1)]
+    values = [v for v in values if low < v < high]
+    return values if a <= b else values[::-1]
 
 
 def _polygon_pieces(polygon: shapely.Polygon) -> list[shapely.Polygon]:
     """The densified polygon, cut into grid cells when it reaches too far."""
     polygon = _densify_polygon(polygon)
-    if (
-        _box_half_diagonal(polygon) <= MAX_PIECE_REACH_M
-        or _polygon_reach(polygon) <= MAX_PIECE_REACH_M
-    ):
+    limit = MAX_PIECE_REACH_M * (1.0 - 2.0 * MAX_RELATIVE_ERROR)  # the plane may understate
+    if _box_half_diagonal(polygon) <= limit or _polygon_reach(polygon) <= limit:
         return [polygon]
     parts = shapely.intersection(polygon, np.array(_grid_cells(polygon), dtype=object))
     pieces: list[shapely.Polygon] = []
     for part in shapely.get_parts(parts[~shapely.is_empty(parts)]):
         if isinstance(part, shapely.Polygon) and part.area > 0.0:
-            pieces.append(part)
+            pieces.append(_densify_cuts(part))
     return pieces
 
 
