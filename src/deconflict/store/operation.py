@@ -91,13 +91,31 @@ def get_many(connection: Connection, idents: Iterable[str]) -> list[Operation]:
     return [_row_to_operation(r) for r in rows]
 
 
+_INSERT = operations.insert()
+_INSERT_VERSION = operation_versions.insert()
+
+
 def insert(connection: Connection, operation: Operation, boxes: np.ndarray) -> None:
-    """Write a new operation (version 1) and index it if it is in force."""
+    """Write a new operation (version 1) and index it if it is in force.
+
+    Statements are built once and given parameters (not rebuilt with `.values()`):
+    building a statement costs more than running it on SQLite.
+    """
     values = _values(operation)
-    connection.execute(operations.insert().values(id=operation.id, **values))
+    connection.execute(_INSERT, {"id": operation.id, **values})
     _set_geometry(connection, operation.id)
-    _record_version(connection, operation, values)
-    _reindex(connection, operation, boxes)
+    connection.execute(
+        _INSERT_VERSION,
+        {
+            "id": operation.id,
+            "version": operation.version,
+            "state": values["state"],
+            "document": values["document"],
+            "recorded_at": operation.updated_at,
+        },
+    )
+    if operation.in_force:
+        space_index.insert_boxes(connection, OWNER_KIND, operation.id, boxes)
 
 
 def replace(

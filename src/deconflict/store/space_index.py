@@ -25,6 +25,13 @@ def _is_sqlite(connection: Connection) -> bool:
     return connection.dialect.name == "sqlite"
 
 
+_INSERT_PIECE = pieces.insert()
+_INSERT_BOX = sa.text(
+    "INSERT INTO piece_boxes VALUES (:id, :lon_min, :lon_max, :lat_min, :lat_max,"
+    " :alt_min, :alt_max, :t_min, :t_max)"
+)
+
+
 def insert_boxes(connection: Connection, owner_kind: str, owner_id: str, boxes: np.ndarray) -> None:
     """Index the boxes (n × 8, engine order) of one operation or zone."""
     rows = [
@@ -46,14 +53,8 @@ def insert_boxes(connection: Connection, owner_kind: str, owner_id: str, boxes: 
         return
     if _is_sqlite(connection):
         for row in rows:
-            new_id = connection.execute(pieces.insert().values(**row)).inserted_primary_key[0]
-            connection.execute(
-                sa.text(
-                    "INSERT INTO piece_boxes VALUES (:id, :lon_min, :lon_max, :lat_min, :lat_max,"
-                    " :alt_min, :alt_max, :t_min, :t_max)"
-                ),
-                {"id": new_id, **row},
-            )
+            new_id = connection.execute(_INSERT_PIECE, row).inserted_primary_key[0]
+            connection.execute(_INSERT_BOX, {"id": new_id, **row})
     else:
         connection.execute(
             sa.text(
