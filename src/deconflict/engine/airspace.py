@@ -22,10 +22,11 @@ from deconflict.engine.exact import (
     MinimaColumns,
     PlaneView,
     conflicting,
+    screen,
     time_gaps,
     vertical_gaps,
 )
-from deconflict.engine.index import SpaceTimeIndex
+from deconflict.engine.grid_index import SpaceTimeIndex
 from deconflict.engine.table import PieceTable, Rows
 from deconflict.geo.declaration import Declaration, Kind
 from deconflict.geo.pieces import Piece
@@ -167,6 +168,39 @@ class Airspace:
     def _widest(self, declaration: Declaration) -> Minima:
         return self.policy.widest_for(declaration.party, self._party_code)
 
+    def _candidates(
+        self,
+        declaration: Declaration,
+        pieces: list[Piece],
+        *,
+        time_slack: tuple[float, float] = (0.0, 0.0),
+        altitude_slack: tuple[float, float] = (0.0, 0.0),
+        use_index: bool = True,
+    ) -> tuple[NDArray[np.int64], Rows, MinimaColumns]:
+        """All (piece, candidate) pairs at once: piece numbers, candidate rows, minima."""
+        self._party(declaration.party)
+        boxes = probe_boxes(
+            pieces,
+            self._widest(declaration),
+            time_slack=time_slack,
+            altitude_slack=altitude_slack,
+        )
+        if use_index:
+            candidates = self._index.query_each(boxes)
+        else:  # the brute-force reference: every stored piece is a candidate
+            candidates = [self._table.all_rows() for _ in pieces]
+        counts = [len(c) for c in candidates]
+        ids = np.concatenate(candidates) if candidates else np.empty(0, np.int64)
+        number = np.repeat(np.arange(len(pieces), dtype=np.int64), counts)
+        keep = self._table.alive(ids)
+        own = self._slot_of.get(declaration.id, -1)
+        rows = self._table.gather(ids[keep])
+        number = number[keep]
+        if own >= 0:
+            mine = rows.owner != own
+            rows, number = rows.take(mine), number[mine]
+        return number, rows, self._minima_columns(declaration, rows)
+
     def probe(
         self,
         declaration: Declaration,
@@ -178,25 +212,14 @@ class Airspace:
     ) -> list[Probe]:
         """Candidates for each piece, from index boxes widened by the widest minima and by
         the given slack (how far a suggestion may move the piece earlier/later, down/up)."""
-        self._party(declaration.party)
-        boxes = probe_boxes(
+        number, rows, minima = self._candidates(
+            declaration,
             pieces,
-            self._widest(declaration),
             time_slack=time_slack,
             altitude_slack=altitude_slack,
+            use_index=use_index,
         )
-        own = self._slot_of.get(declaration.id, -1)
-        if use_index:
-            candidates = self._index.query_each(boxes)
-        else:  # the brute-force reference: every stored piece is a candidate
-            candidates = [self._table.all_rows() for _ in pieces]
-        probes = []
-        for i, (piece, ids) in enumerate(zip(pieces, candidates, strict=True)):
-            rows = self._table.gather(ids)
-            if own >= 0:
-                rows = rows.take(rows.owner != own)
-            probes.append(Probe(i, piece, rows, self._minima_columns(declaration, rows)))
-        return probes
+        return _split(pieces, number, rows, minima)
 
     def check(
         self, declaration: Declaration, *, with_areas: bool = False, use_index: bool = True
@@ -209,8 +232,13 @@ class Airspace:
         and benchmarks compare with.
         """
         pieces = compile_pieces(declaration)
+        number, rows, minima = self._candidates(declaration, pieces, use_index=use_index)
+        maybe = screen(pieces, number, rows, minima)
+        probes = _split(pieces, number[maybe], rows.take(maybe), minima.take(maybe))
         found: dict[int, list[Encounter]] = {}
-        for probe in self.probe(declaration, pieces, use_index=use_index):
+        for probe in probes:
+            if len(probe.rows) == 0:
+                continue
             for owner, encounter in self._encounters(probe, with_areas):
                 found.setdefault(owner, []).append(encounter)
         conflicts = []
@@ -276,6 +304,19 @@ class Airspace:
                     areas[n] if areas is not None else None,
                 ),
             )
+
+
+def _split(
+    pieces: list[Piece], number: NDArray[np.int64], rows: Rows, minima: MinimaColumns
+) -> list[Probe]:
+    """Per-piece probes from flat (piece number, candidate) pairs."""
+    order = np.argsort(number, kind="stable")
+    bounds = np.searchsorted(number[order], np.arange(len(pieces) + 1))
+    probes = []
+    for i, piece in enumerate(pieces):
+        chosen = order[bounds[i] : bounds[i + 1]]
+        probes.append(Probe(i, piece, rows.take(chosen), minima.take(chosen)))
+    return probes
 
 
 def check(

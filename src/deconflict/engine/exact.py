@@ -14,6 +14,7 @@ every deciding measurement stays inside the plane's trusted radius.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
@@ -23,7 +24,7 @@ from pyproj import Geod
 from deconflict.engine.table import Rows
 from deconflict.geo.altitude import REFERENCE_CODES, margin_matrix
 from deconflict.geo.pieces import Piece, PieceKind
-from deconflict.geo.projection import MAX_RELATIVE_ERROR, LocalPlane
+from deconflict.geo.projection import MAX_RELATIVE_ERROR, LocalPlane, project
 
 WGS84 = Geod(ellps="WGS84")
 _MARGINS = np.asarray(margin_matrix(), dtype=np.float64)
@@ -80,7 +81,7 @@ def _cross(ax: NDArray, ay: NDArray, bx: NDArray, by: NDArray, px: NDArray, py: 
 
 
 def segment_distances(
-    q: tuple[float, float, float, float], ax: NDArray, ay: NDArray, bx: NDArray, by: NDArray
+    q: tuple[Any, Any, Any, Any], ax: NDArray, ay: NDArray, bx: NDArray, by: NDArray
 ) -> NDArray[np.float64]:
     """Planar distance from segment `q` to each segment (a, b); 0 where they cross.
 
@@ -234,3 +235,48 @@ def conflicting(
         (minima.horizontal == 0.0) & (horizontal == 0.0) & interiors
     )
     return minima.applies & close & (vertical < minima.vertical) & (time < minima.time)
+
+
+def screen(
+    pieces: list[Piece], number: NDArray[np.int64], rows: Rows, minima: MinimaColumns
+) -> NDArray[np.bool_]:
+    """Which (piece, candidate) pairs may conflict, for all pieces of a declaration at once.
+
+    Time and altitude are decided exactly here; so is the horizontal gap between two
+    capsules (most pairs), measured in each piece's own plane with a margin of the
+    plane's error, so that only pairs that are, or are close to, a conflict go on to the
+    per-piece exact check. Pairs with a polygon always go on.
+    """
+    if len(rows) == 0:
+        return np.zeros(0, dtype=bool)
+    start = np.array([p.start for p in pieces])[number]
+    end = np.array([p.end for p in pieces])[number]
+    lower = np.array([p.lower for p in pieces])[number]
+    upper = np.array([p.upper for p in pieces])[number]
+    reference = np.array([_REFERENCE_CODE[p.reference] for p in pieces])[number]
+    time = np.maximum(start, rows.start) - np.minimum(end, rows.end)
+    vertical = (
+        np.maximum(lower, rows.lower)
+        - np.minimum(upper, rows.upper)
+        - _MARGINS[reference, rows.reference]
+    )
+    maybe = minima.applies & (time < minima.time) & (vertical < minima.vertical)
+    kinds = np.array([p.kind for p in pieces])[number]
+    capsules = maybe & (kinds == PieceKind.CAPSULE) & (rows.kind == PieceKind.CAPSULE)
+    if capsules.any():
+        at = np.flatnonzero(capsules)
+        which = number[at]
+        centre = np.array([p.center for p in pieces])[which]
+        segment = np.array([p.segment for p in pieces])[which]
+        radius = np.array([p.radius for p in pieces])[which]
+        lon0, lat0 = centre[:, 0], centre[:, 1]
+        qax, qay = project(segment[:, 0], segment[:, 1], lon0, lat0)
+        qbx, qby = project(segment[:, 2], segment[:, 3], lon0, lat0)
+        ax, ay = project(rows.ax[at], rows.ay[at], lon0, lat0)
+        bx, by = project(rows.bx[at], rows.by[at], lon0, lat0)
+        distance = segment_distances((qax, qay, qbx, qby), ax, ay, bx, by)
+        clear = distance - radius - rows.radius[at] >= (
+            minima.horizontal[at] + PLANE_ERROR * distance + PLANE_SLACK_M
+        )
+        maybe[at[clear]] = False
+    return maybe

@@ -108,6 +108,10 @@ class PieceTable:
         self._columns["alive"][rows] = 0
         self._columns["polygons"][rows] = None
 
+    def alive(self, rows: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """Which of `rows` still belong to a stored declaration."""
+        return self._columns["alive"][rows] == 1
+
     def gather(self, rows: NDArray[np.int64]) -> Rows:
         """Columns for the given rows, dropping tombstoned ones."""
         c = self._columns

@@ -58,6 +58,32 @@ def radii_of_curvature(lat_deg: float) -> tuple[float, float]:
     return WGS84_A * (1 - WGS84_E2) / w**1.5, WGS84_A / math.sqrt(w)
 
 
+def project(
+    lon: ArrayLike, lat: ArrayLike, lon0: ArrayLike, lat0: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """`LocalPlane(lon0, lat0).forward(lon, lat)`, with a centre per point if arrays.
+
+    One vectorised call projects many points each into its own plane: how the engine
+    screens a new declaration's pieces against all their candidates at once.
+    """
+    lat0_rad = np.radians(np.asarray(lat0, dtype=np.float64))
+    s2 = np.sin(lat0_rad) ** 2
+    w = 1 - WGS84_E2 * s2
+    m_scale = WGS84_A * (1 - WGS84_E2) / w**1.5
+    n_scale = WGS84_A / np.sqrt(w)
+    phi = np.radians(np.asarray(lat, dtype=np.float64))
+    # Longitude difference wrapped to [-180, 180) so shapes beside the centre stay beside it.
+    dlon = np.radians((np.asarray(lon, dtype=np.float64) - lon0 + 180.0) % 360.0 - 180.0)
+    cos_phi, cos_phi0, sin_phi0 = np.cos(phi), np.cos(lat0_rad), np.sin(lat0_rad)
+    hav = np.sin((phi - lat0_rad) / 2) ** 2 + cos_phi0 * cos_phi * np.sin(dlon / 2) ** 2
+    c = 2 * np.arcsin(np.sqrt(np.clip(hav, 0.0, 1.0)))
+    small = c < 1e-9
+    k = np.where(small, 1.0, c / np.sin(np.where(small, 1.0, c)))
+    x = n_scale * k * cos_phi * np.sin(dlon)
+    y = m_scale * k * (cos_phi0 * np.sin(phi) - sin_phi0 * cos_phi * np.cos(dlon))
+    return x, y
+
+
 @dataclass(frozen=True, slots=True)
 class LocalPlane:
     """Forward and inverse mapping between lon/lat degrees and metres around a centre."""
@@ -74,19 +100,7 @@ class LocalPlane:
         self, lon: ArrayLike, lat: ArrayLike
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Project degrees to metres east (x) and north (y) of the centre."""
-        n_scale, m_scale = self._scales
-        phi0 = math.radians(self.lat0)
-        phi = np.radians(np.asarray(lat, dtype=np.float64))
-        # Longitude difference wrapped to [-180, 180) so shapes beside the centre stay beside it.
-        dlon = np.radians((np.asarray(lon, dtype=np.float64) - self.lon0 + 180.0) % 360.0 - 180.0)
-        cos_phi = np.cos(phi)
-        hav = np.sin((phi - phi0) / 2) ** 2 + math.cos(phi0) * cos_phi * np.sin(dlon / 2) ** 2
-        c = 2 * np.arcsin(np.sqrt(np.clip(hav, 0.0, 1.0)))
-        small = c < 1e-9
-        k = np.where(small, 1.0, c / np.sin(np.where(small, 1.0, c)))
-        x = n_scale * k * cos_phi * np.sin(dlon)
-        y = m_scale * k * (math.cos(phi0) * np.sin(phi) - math.sin(phi0) * cos_phi * np.cos(dlon))
-        return x, y
+        return project(lon, lat, self.lon0, self.lat0)
 
     def inverse(
         self, x: ArrayLike, y: ArrayLike
