@@ -31,6 +31,10 @@ _MARGINS = np.asarray(margin_matrix(), dtype=np.float64)
 PLANE_ERROR = 1.5 * MAX_RELATIVE_ERROR
 """Relative error of core distances measured in the plane, with room to spare."""
 PLANE_SLACK_M = 2.0
+TOUCH_TOLERANCE_M = 0.5
+"""Polygons overlapping by less than this (in depth) touch rather than overlap: shared
+edges are densified along geodesics and cut into pieces, which can leave centimetres
+between two drawings of the same edge."""
 _REFERENCE_CODE = {ref: code for code, ref in enumerate(REFERENCE_CODES)}
 
 
@@ -173,7 +177,12 @@ class PlaneView:
                 both = (rows.kind[positions[rest]] == PieceKind.POLYGON) & (distance == 0.0)
                 if both.any():
                     overlap = np.zeros(int(rest.sum()), dtype=bool)
-                    overlap[both] = shapely.relate_pattern(query, others[both], "T********")
+                    # Overlapping by less than the tolerance is touching: edges shared by
+                    # two polygons may be drawn centimetres apart after cutting.
+                    shrunk = shapely.buffer(query, -TOUCH_TOLERANCE_M)
+                    overlap[both] = shapely.relate_pattern(
+                        query, others[both], "T********"
+                    ) & shapely.intersects(shrunk, others[both])
                     interiors[rest] = overlap
         radii = self.piece.radius + rows.radius[positions]
         close = (gaps > 0.0) & (gaps - radii < minima + PLANE_ERROR * gaps + PLANE_SLACK_M)

@@ -33,7 +33,7 @@ WGS84 = Geod(ellps="WGS84")
 MAX_PIECE_REACH_M = 100_000.0
 MAX_MINIMUM_M = MAX_REACH_M - MAX_PIECE_REACH_M
 """Largest horizontal minimum: 100 km, far above any agreed separation (5–20 NM)."""
-EDGE_STEP_M = 5_000.0
+EDGE_STEP_M = 2_000.0
 SEGMENT_STEP_M = 50_000.0
 SMALL_CIRCLE_M = 60_000.0
 CELL_M = 100_000.0
