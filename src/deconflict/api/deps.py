@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Request
 from pydantic import BaseModel, ConfigDict
 
 from deconflict.api.auth import Verifier
+from deconflict.api.problems import pointer
 from deconflict.application.hub import Caller, Hub
 from deconflict.geo.declaration import Declaration
 from deconflict.geo.errors import InputError
@@ -42,16 +44,39 @@ class FeatureCollection(BaseModel):
     bbox: list[float] | None = None
 
 
-def one_declaration(body: FeatureCollection) -> Declaration:
-    """The single declaration a request body describes (features may share its id)."""
-    scenario = read_collection(body.model_dump(exclude_none=True))
+SAFE_ID = re.compile(r"^[A-Za-z0-9._:~-]{1,128}$")
+"""Ids that can be written in a URL path as they are (no '/', '?', '#', '%', spaces)."""
+
+
+def one_declaration(body: FeatureCollection, base: str = "") -> Declaration:
+    """The single declaration a request body describes (features may share its id).
+
+    Errors are located by a JSON Pointer into the body (below `base`).
+    """
+    document = body.model_dump(exclude_none=True)
+    try:
+        return _one_declaration(document)
+    except InputError as error:
+        error.pointer = pointer(error, document, base)  # type: ignore[attr-defined]
+        raise
+
+
+def _one_declaration(document: dict[str, Any]) -> Declaration:
+    scenario = read_collection(document)
     if len(scenario.declarations) != 1:
         raise InputError(
             f"the body describes {len(scenario.declarations)} declarations; send exactly one "
             "(features of one declaration share its id)",
             field="features",
         )
-    return scenario.declarations[0]
+    declaration = scenario.declarations[0]
+    if not SAFE_ID.match(declaration.id):
+        raise InputError(
+            "ids are 1–128 letters, digits and . _ : ~ - (they appear in URLs)",
+            feature=declaration.id,
+            field="id",
+        )
+    return declaration
 
 
 def body_hash(body: BaseModel) -> str:
@@ -70,4 +95,6 @@ def expected_version(if_match: str | None, version: int | None) -> int:
             raise StaleVersion(f"If-Match {if_match!r} is not a version of this object") from None
     if version is not None:
         return version
-    raise InvalidRequest("say which version you change: an If-Match header or ?version=")
+    raise InvalidRequest(
+        "say which version you change: an If-Match header or ?version=", pointer="/version"
+    )

@@ -56,10 +56,6 @@ def _problem(status: int, kind: str, detail: str) -> tuple[Message, Message]:
     return start, {"type": "http.response.body", "body": body}
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class Guard:
     """Request id, JSON access log, metrics, body size and content type, in one wrapper."""
 
@@ -94,25 +90,38 @@ class Guard:
                 )
             elif (length not in (None, "0")) and kind not in JSON_TYPES:
                 refusal = _problem(415, "unsupported-media-type", "send application/json")
+        if refusal is None and method in ("POST", "PUT", "PATCH"):
+            # Read the whole body first, so a chunked one (no Content-Length) is limited
+            # too, and refused with 413 before any handler sees it.
+            chunks, size, more = [], 0, True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > self.max_body_bytes:
+                    refusal = _problem(413, "too-large", "the body is too large")
+                    break
+                chunks.append(chunk)
+                more = message.get("more_body", False)
+            body = b"".join(chunks)
+            replayed = {"done": False}
+
+            async def replay() -> Message:
+                if not replayed["done"]:
+                    replayed["done"] = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            downstream: Receive = replay
+        else:
+            downstream = receive
         if refusal is not None:
             for message in refusal:
                 await send_wrapper(message)
         else:
-            received = {"bytes": 0}
-
-            async def receive_limited() -> Message:
-                message = await receive()
-                if message["type"] == "http.request":
-                    received["bytes"] += len(message.get("body", b""))
-                    if received["bytes"] > self.max_body_bytes:
-                        raise _TooLarge
-                return message
-
-            try:
-                await self.app(scope, receive_limited, send_wrapper)
-            except _TooLarge:
-                for message in _problem(413, "too-large", "the body is too large"):
-                    await send_wrapper(message)
+            await self.app(scope, downstream, send_wrapper)
         elapsed = time.perf_counter() - started
         route = scope.get("route")
         path = getattr(route, "path", None) or "unmatched"

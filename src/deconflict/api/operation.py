@@ -90,14 +90,7 @@ def submit(
 def what_if(body: Plans, hub: HubDep, caller: CallerDep) -> dict[str, Any]:
     """Each plan's conflicts and suggestions against what is in force now, and what
     submitting it would do (accepted, pending, rejected). Nothing is written."""
-    plans = []
-    for number, plan in enumerate(body.plans):
-        try:
-            plans.append(one_declaration(plan))
-        except InputError as error:
-            raise InputError(
-                error.message, feature=error.feature, field=f"plans[{number}]"
-            ) from None
+    plans = [one_declaration(plan, f"/plans/{n}") for n, plan in enumerate(body.plans)]
     return {"results": [verdict_view(v) for v in check_plans(hub, caller, plans)]}
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import shapely
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
+from shapely.errors import GEOSException
 
 from deconflict.api.deps import CallerDep, HubDep
 from deconflict.api.views import agreement_view, party_view
@@ -71,10 +72,13 @@ def put(
     if body.area_of_interest is not None:
         try:
             area = shapely.geometry.shape(body.area_of_interest)
-        except (ValueError, TypeError, AttributeError, KeyError) as error:
+        except (ValueError, TypeError, AttributeError, KeyError, GEOSException) as error:
             raise InputError(f"not a GeoJSON geometry: {error}", field="area_of_interest") from None
         if area.geom_type not in ("Polygon", "MultiPolygon") or not area.is_valid:
             raise InputError("must be a valid Polygon or MultiPolygon", field="area_of_interest")
+        lon_min, lat_min, lon_max, lat_max = area.bounds
+        if lon_min < -180 or lon_max > 180 or lat_min < -90 or lat_max > 90:
+            raise InputError("is outside WGS84 ranges", field="area_of_interest")
     party = Party(
         id=party_id,
         name=body.name,

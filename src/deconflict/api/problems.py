@@ -39,24 +39,47 @@ def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> JS
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def pointer(error: InputError, base: str = "") -> str:
-    """A JSON Pointer to the bad field, as well as the message locates it."""
-    parts = [base] if base else []
-    if error.field:
-        field = error.field.replace("[", ".").replace("]", "")
-        if not field.startswith("geometry") and not field.startswith("deconflict"):
-            field = "properties." + field
-        parts += field.split(".")
-    return "/" + "/".join(p for p in parts if p) if parts else ""
+def pointer(error: InputError, body: Any = None, base: str = "") -> str:
+    """A JSON Pointer (RFC 6901) into the request body at the field the error names.
+
+    `body` is the FeatureCollection the error came from (to find the feature's index);
+    without it, the field is taken as a top-level member of the body.
+    """
+    field = (error.field or "").replace("[", ".").replace("]", "")
+    parts = [p for p in field.split(".") if p]
+    if error.feature is not None:
+        if parts and parts[0] not in ("geometry", "properties", "id", "type"):
+            parts.insert(0, "properties")
+        index = _feature_index(body, error.feature) if isinstance(body, dict) else None
+        if index is not None:
+            parts = ["features", str(index), *parts]
+    path = "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
+    return base + ("/" + path if path else "")
+
+
+def _feature_index(body: dict[str, Any], name: str) -> int | None:
+    features = body.get("features")
+    if not isinstance(features, list):
+        return None
+    if name.startswith("#") and name[1:].isdigit():
+        return int(name[1:])
+    for index, feature in enumerate(features):
+        if not isinstance(feature, dict):
+            continue
+        props = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
+        if str(feature.get("id", props.get("id"))) == name:
+            return index
+    return None
 
 
 def input_problem(error: InputError) -> JSONResponse:
+    located = getattr(error, "pointer", None)
     return problem(
         422,
         "invalid-input",
         "Invalid input",
         str(error),
-        pointer=pointer(error),
+        pointer=located if located is not None else pointer(error),
         feature=error.feature,
         field=error.field,
     )

@@ -39,7 +39,7 @@ class ZoneIn(BaseModel):
 
 @router.post("/zones", status_code=201, summary="Declare a zone or line")
 def declare(body: ZoneIn, hub: HubDep, caller: CallerDep, response: Response) -> dict[str, Any]:
-    zone = declare_zone(hub, caller, one_declaration(body.geojson), tuple(body.binds))
+    zone = declare_zone(hub, caller, one_declaration(body.geojson, "/geojson"), tuple(body.binds))
     response.headers["ETag"] = f'"{zone.version}"'
     response.headers["Location"] = f"/v1/zones/{zone.id}"
     return zone_view(zone)
@@ -55,7 +55,7 @@ def change(
     if_match: IfMatch = None,
     version: Annotated[int | None, Query(ge=1)] = None,
 ) -> dict[str, Any]:
-    declaration = one_declaration(body.geojson)
+    declaration = one_declaration(body.geojson, "/geojson")
     if declaration.id != zone_id:
         raise InputError(f"the body describes {declaration.id!r}, not {zone_id!r}", field="geojson")
     zone = declare_zone(

@@ -38,7 +38,10 @@ def declare_zone(
     if declaration.party != party:
         raise NotAllowed(f"party {party} cannot declare zones of {declaration.party}")
     if declaration.kind is Kind.OPERATION:
-        raise InvalidRequest(f"{declaration.id} is an operation, not a zone or line")
+        raise InvalidRequest(
+            f"{declaration.id} is an operation, not a zone or line",
+            pointer="/geojson/features/0/properties/kind",
+        )
     binds = tuple(sorted(set(binds) - {party}))
     now = hub.clock()
     with hub.database.write() as connection:

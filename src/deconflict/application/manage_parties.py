@@ -44,7 +44,7 @@ def delete_party(hub: Hub, caller: Caller, party_id: str) -> None:
 def put_agreement(hub: Hub, caller: Caller, agreement: PairAgreement) -> None:
     caller.require(ADMIN)
     if len(agreement.parties) != 2:
-        raise InvalidRequest("an agreement is between two different parties")
+        raise InvalidRequest("an agreement is between two different parties", pointer="/parties")
     with hub.database.write() as connection:
         for party_id in agreement.parties:
             if party_store.get(connection, party_id) is None:

@@ -80,7 +80,7 @@ def list_operations(
     """Visible operations, filtered by area (lon/lat), time overlap, owner and state, in id
     order; `offset`/`limit` page through what the caller may see."""
     caller.require(READ)
-    limit = max(1, min(limit, MAX_PAGE))
+    limit = max(1, min(limit, MAX_PAGE + 1))  # + 1: callers ask one more to see a next page
     with hub.database.read() as connection:
         viewer = _Viewer(connection, caller)
         ids = None

@@ -91,10 +91,15 @@ def submit_operation(
     """Accept `declaration` as a new operation, or raise `Rejected` with the conflicts."""
     party = check_ownership(caller, declaration)
     if declaration.kind is not Kind.OPERATION:
-        raise InvalidRequest(f"{declaration.id} is a {declaration.kind}, not an operation")
+        raise InvalidRequest(
+            f"{declaration.id} is a {declaration.kind}, not an operation",
+            pointer="/features/0/properties/kind",
+        )
     now = hub.clock()
     if declaration.end <= now:
-        raise InvalidRequest(f"operation {declaration.id} ends in the past")
+        raise InvalidRequest(
+            f"operation {declaration.id} ends in the past", pointer="/features/0/properties/end"
+        )
     try:
         return _submit(hub, party, declaration, now, idempotency_key, request_hash)
     except IntegrityError:

@@ -39,6 +39,9 @@ from deconflict.geo.volume import AltitudeBand, TimeWindow, Volume
 
 WGS84 = Geod(ellps="WGS84")
 
+MAX_PRIORITY = 1_000_000
+"""Priorities are small integers; a larger one is a mistake (and would not fit a column)."""
+
 KNOWN_PROPERTIES = frozenset(
     {
         "id",
@@ -290,6 +293,8 @@ def _read_feature(feature: Any, number: int) -> tuple[str, _Part]:
         priority = props.get("priority", 0)
         if not isinstance(priority, int) or isinstance(priority, bool):
             raise InputError(f"{priority!r} is not an integer", field="priority")
+        if not (-MAX_PRIORITY <= priority <= MAX_PRIORITY):
+            raise InputError(f"{priority} is out of range (±{MAX_PRIORITY})", field="priority")
         geometry = feature.get("geometry")
         if not isinstance(geometry, Mapping):
             raise InputError("is missing", field="geometry")
