@@ -49,7 +49,7 @@ def load_scenario(hub: Hub, path: Path, now: float) -> Loaded:
         caller = Caller(f"demo-{declaration.party}", declaration.party, frozenset({READ, WRITE}))
         moved = declaration.shifted(seconds=shift)
         if declaration.kind is not Kind.OPERATION:
-            declare_zone(hub, caller, moved)
+            declare_zone(hub, caller, moved)  # (zone, replayed): nothing to replay here
             continue
         try:
             submit_operation(hub, caller, moved)

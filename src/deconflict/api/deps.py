@@ -79,10 +79,18 @@ def _one_declaration(document: dict[str, Any]) -> Declaration:
     return declaration
 
 
-def body_hash(body: BaseModel) -> str:
-    """A digest of the request, to tell a retry from a different request with the same key."""
-    canonical = json.dumps(body.model_dump(), sort_keys=True, separators=(",", ":"))
+def body_hash(body: BaseModel | None, *scope: str) -> str:
+    """A digest of the request (what it asks, and of which path), to tell a retry from a
+    different request that reuses the same idempotency key."""
+    dumped = body.model_dump() if body is not None else None
+    canonical = json.dumps([list(scope), dumped], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=200, description="Makes a retried write apply once"),
+]
 
 
 def expected_version(if_match: str | None, version: int | None) -> int:

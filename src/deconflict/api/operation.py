@@ -13,6 +13,7 @@ from deconflict.api.deps import (
     CallerDep,
     FeatureCollection,
     HubDep,
+    IdempotencyKey,
     body_hash,
     expected_version,
     one_declaration,
@@ -57,7 +58,7 @@ def submit(
     hub: HubDep,
     caller: CallerDep,
     response: Response,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     """Check the operation against everything in force and accept it, in one atomic step,
     or refuse it (409) with the conflicts and verified suggestions."""
@@ -69,7 +70,7 @@ def submit(
             caller,
             declaration,
             idempotency_key=idempotency_key,
-            request_hash=body_hash(body),
+            request_hash=body_hash(body, "POST /v1/operations"),
         )
     except Rejected as refusal:
         REJECTED.inc()
@@ -175,6 +176,7 @@ def update(
     response: Response,
     if_match: IfMatch = None,
     version: Annotated[int | None, Query(ge=1)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     """A new version, accepted only if it adds or worsens no conflict; the old version
     stays in force otherwise. Stale version: 412."""
@@ -183,7 +185,14 @@ def update(
         raise InputError(
             f"the body describes {declaration.id!r}, not {operation_id!r}", field="features"
         )
-    decision = update_operation(hub, caller, declaration, expected_version(if_match, version))
+    decision = update_operation(
+        hub,
+        caller,
+        declaration,
+        expected_version(if_match, version),
+        idempotency_key=idempotency_key,
+        request_hash=body_hash(body, f"PUT /v1/operations/{operation_id}"),
+    )
     _etag(response, decision.operation.version)
     return decision_view(decision)
 
@@ -196,13 +205,22 @@ def _transition(target: OperationState):  # type: ignore[no-untyped-def]
         response: Response,
         if_match: IfMatch = None,
         version: Annotated[int | None, Query(ge=1)] = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
         expected = (
             None if if_match is None and version is None else expected_version(if_match, version)
         )
-        operation = change_state(hub, caller, operation_id, target, expected)
-        _etag(response, operation.version)
-        return decision_view(_bare(operation))
+        decision = change_state(
+            hub,
+            caller,
+            operation_id,
+            target,
+            expected,
+            idempotency_key=idempotency_key,
+            request_hash=body_hash(None, f"POST /v1/operations/{operation_id}:{target}"),
+        )
+        _etag(response, decision.operation.version)
+        return decision_view(decision)
 
     return handler
 

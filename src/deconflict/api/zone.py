@@ -11,6 +11,8 @@ from deconflict.api.deps import (
     CallerDep,
     FeatureCollection,
     HubDep,
+    IdempotencyKey,
+    body_hash,
     expected_version,
     one_declaration,
 )
@@ -38,11 +40,25 @@ class ZoneIn(BaseModel):
 
 
 @router.post("/zones", status_code=201, summary="Declare a zone or line")
-def declare(body: ZoneIn, hub: HubDep, caller: CallerDep, response: Response) -> dict[str, Any]:
-    zone = declare_zone(hub, caller, one_declaration(body.geojson, "/geojson"), tuple(body.binds))
+def declare(
+    body: ZoneIn,
+    hub: HubDep,
+    caller: CallerDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    zone, replayed = declare_zone(
+        hub,
+        caller,
+        one_declaration(body.geojson, "/geojson"),
+        tuple(body.binds),
+        idempotency_key=idempotency_key,
+        request_hash=body_hash(body, "POST /v1/zones"),
+    )
+    response.status_code = 200 if replayed else 201
     response.headers["ETag"] = f'"{zone.version}"'
     response.headers["Location"] = f"/v1/zones/{zone.id}"
-    return zone_view(zone)
+    return {**zone_view(zone), "replayed": replayed}
 
 
 @router.put("/zones/{zone_id}", summary="Change a zone or line (a new version)")
@@ -54,15 +70,22 @@ def change(
     response: Response,
     if_match: IfMatch = None,
     version: Annotated[int | None, Query(ge=1)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     declaration = one_declaration(body.geojson, "/geojson")
     if declaration.id != zone_id:
         raise InputError(f"the body describes {declaration.id!r}, not {zone_id!r}", field="geojson")
-    zone = declare_zone(
-        hub, caller, declaration, tuple(body.binds), expected_version(if_match, version)
+    zone, replayed = declare_zone(
+        hub,
+        caller,
+        declaration,
+        tuple(body.binds),
+        expected_version(if_match, version),
+        idempotency_key=idempotency_key,
+        request_hash=body_hash(body, f"PUT /v1/zones/{zone_id}"),
     )
     response.headers["ETag"] = f'"{zone.version}"'
-    return zone_view(zone)
+    return {**zone_view(zone), "replayed": replayed}
 
 
 @router.post("/zones/{zone_id}:accept", summary="Accept another party's zone version")

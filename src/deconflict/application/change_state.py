@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from deconflict.application.hub import WRITE, Caller, Hub
+from deconflict.application.outcome import Decision
+from deconflict.application.submit_operation import remember, replay
 from deconflict.model.errors import InvalidTransition, NotFound, StaleVersion
 from deconflict.model.operation import Operation
 from deconflict.model.operation_state import OperationState, require_transition
@@ -29,18 +31,31 @@ def _current(connection, caller: Caller, ident: str, version: int | None) -> Ope
 
 
 def change_state(
-    hub: Hub, caller: Caller, ident: str, target: OperationState, version: int | None = None
-) -> Operation:
+    hub: Hub,
+    caller: Caller,
+    ident: str,
+    target: OperationState,
+    version: int | None = None,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str = "",
+) -> Decision:
     """Owner moves its operation to `target` (activated, ended, cancelled…)."""
     caller.require(WRITE)
     with hub.database.write() as connection:
+        if caller.party is not None:
+            replayed = replay(connection, caller.party, idempotency_key, request_hash)
+            if replayed is not None:
+                return replayed
         current = _current(connection, caller, ident, version)
         require_transition(current.state, target)
         changed = replace(
             current, version=current.version + 1, state=target, updated_at=hub.clock()
         )
         operation_store.replace(connection, changed, current.version, None)
-    return changed
+        if caller.party is not None:
+            remember(connection, caller.party, idempotency_key, request_hash, changed, hub.clock())
+    return Decision(changed, None)
 
 
 def approve(hub: Hub, caller: Caller, ident: str) -> Operation:

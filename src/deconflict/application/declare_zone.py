@@ -14,6 +14,7 @@ from deconflict.engine.boxes import declaration_index_boxes
 from deconflict.geo.declaration import Declaration, Kind
 from deconflict.model.errors import InvalidRequest, NotAllowed, NotFound, StaleVersion
 from deconflict.model.zone import Zone
+from deconflict.store import idempotency
 from deconflict.store import party as party_store
 from deconflict.store import zone as zone_store
 
@@ -31,8 +32,12 @@ def declare_zone(
     declaration: Declaration,
     binds: tuple[str, ...] = (),
     expected_version: int | None = None,
-) -> Zone:
-    """A new zone (no `expected_version`) or a new version of one of the caller's."""
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str = "",
+) -> tuple[Zone, bool]:
+    """A new zone (no `expected_version`) or a new version of one of the caller's; and
+    whether this answers a retry of a request already applied."""
     caller.require(WRITE)
     party = caller.own_party()
     if declaration.party != party:
@@ -45,6 +50,13 @@ def declare_zone(
     binds = tuple(sorted(set(binds) - {party}))
     now = hub.clock()
     with hub.database.write() as connection:
+        if idempotency_key is not None:
+            recalled = idempotency.recall(connection, party, idempotency_key, request_hash)
+            if recalled is not None:
+                stored = zone_store.get(connection, recalled[1]["zone"])
+                if stored is None:
+                    raise NotFound(f"zone {recalled[1]['zone']} is gone")
+                return stored, True
         for other in binds:
             if party_store.get(connection, other) is None:
                 raise NotFound(f"no party {other}", id=other)
@@ -72,7 +84,10 @@ def declare_zone(
         zone = _in_force(zone)
         boxes = declaration_index_boxes(zone.in_force) if zone.in_force is not None else None
         zone_store.save(connection, zone, None if current is None else current.version, boxes)
-    return zone
+        if idempotency_key is not None:
+            body = {"zone": zone.id, "version": zone.version}
+            idempotency.remember(connection, party, idempotency_key, request_hash, 200, body, now)
+    return zone, False
 
 
 def accept_zone(hub: Hub, caller: Caller, ident: str, version: int) -> Zone:

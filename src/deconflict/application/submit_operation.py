@@ -21,7 +21,13 @@ from deconflict.engine.boxes import declaration_index_boxes
 from deconflict.engine.conflict import Report
 from deconflict.engine.resolution import suggest
 from deconflict.geo.declaration import Declaration, Kind
-from deconflict.model.errors import AlreadyExists, InvalidRequest, NotAllowed, Rejected
+from deconflict.model.errors import (
+    AlreadyExists,
+    InvalidRequest,
+    NotAllowed,
+    NotFound,
+    Rejected,
+)
 from deconflict.model.operation import Operation
 from deconflict.model.operation_state import OperationState
 from deconflict.store import idempotency, locks
@@ -80,6 +86,35 @@ def record_overrides(
     return tuple(loser.id for loser in losers)
 
 
+def replay(
+    connection: Connection, party: str, key: str | None, request_hash: str
+) -> Decision | None:
+    """The answer already given to this request, if `key` was used for it before."""
+    if key is None:
+        return None
+    recalled = idempotency.recall(connection, party, key, request_hash)
+    if recalled is None:
+        return None
+    stored = operation_store.get(connection, recalled[1]["operation"])
+    if stored is None:
+        raise NotFound(f"operation {recalled[1]['operation']} is gone")
+    return Decision(stored, None, replayed=True)
+
+
+def remember(
+    connection: Connection,
+    party: str,
+    key: str | None,
+    request_hash: str,
+    operation: Operation,
+    now: float,
+) -> None:
+    """Keep that this request was applied (in the transaction that applied it)."""
+    if key is not None:
+        body = {"operation": operation.id, "version": operation.version}
+        idempotency.remember(connection, party, key, request_hash, 200, body, now)
+
+
 def submit_operation(
     hub: Hub,
     caller: Caller,
@@ -107,11 +142,9 @@ def submit_operation(
         # pass the existence check): a retry gets that answer, anyone else a refusal.
         if idempotency_key is not None:
             with hub.database.read() as connection:
-                recalled = idempotency.recall(connection, party, idempotency_key, request_hash)
-                if recalled is not None:
-                    stored = operation_store.get(connection, recalled[1]["operation"])
-                    assert stored is not None
-                    return Decision(stored, None, replayed=True)
+                replayed = replay(connection, party, idempotency_key, request_hash)
+                if replayed is not None:
+                    return replayed
         raise AlreadyExists(f"operation {declaration.id} exists", id=declaration.id) from None
 
 
@@ -124,12 +157,9 @@ def _submit(
     request_hash: str,
 ) -> Decision:
     with hub.database.write() as connection:
-        if idempotency_key is not None:
-            recalled = idempotency.recall(connection, party, idempotency_key, request_hash)
-            if recalled is not None:
-                stored = operation_store.get(connection, recalled[1]["operation"])
-                assert stored is not None
-                return Decision(stored, None, replayed=True)
+        replayed = replay(connection, party, idempotency_key, request_hash)
+        if replayed is not None:
+            return replayed
         if operation_store.get(connection, declaration.id) is not None:
             raise AlreadyExists(f"operation {declaration.id} exists", id=declaration.id)
         agreements = policy.load(connection)
@@ -162,7 +192,5 @@ def _submit(
         operation_store.insert(connection, operation, declaration_index_boxes(declaration))
         losers = [near.operations[c.other] for c in found.overriding]
         overridden = record_overrides(connection, operation, losers, now)
-        if idempotency_key is not None:
-            body = {"operation": operation.id, "version": operation.version}
-            idempotency.remember(connection, party, idempotency_key, request_hash, 201, body, now)
+        remember(connection, party, idempotency_key, request_hash, operation, now)
     return Decision(operation, report, overridden)

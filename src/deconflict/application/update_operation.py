@@ -18,6 +18,8 @@ from deconflict.application.submit_operation import (
     late_parties,
     record_overrides,
     rejection,
+    remember,
+    replay,
 )
 from deconflict.engine.boxes import declaration_index_boxes
 from deconflict.geo.declaration import Declaration
@@ -28,12 +30,21 @@ from deconflict.store import operation as operation_store
 
 
 def update_operation(
-    hub: Hub, caller: Caller, declaration: Declaration, expected_version: int
+    hub: Hub,
+    caller: Caller,
+    declaration: Declaration,
+    expected_version: int,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str = "",
 ) -> Decision:
     """Replace operation `declaration.id` (at `expected_version`) with `declaration`."""
     party = check_ownership(caller, declaration)
     now = hub.clock()
     with hub.database.write() as connection:
+        replayed = replay(connection, party, idempotency_key, request_hash)
+        if replayed is not None:
+            return replayed
         current = operation_store.get(connection, declaration.id)
         if current is None or current.party != party:
             raise NotFound(f"no operation {declaration.id} of party {party}", id=declaration.id)
@@ -83,4 +94,5 @@ def update_operation(
         overridden = record_overrides(
             connection, updated, [near.operations[c.other] for c in fresh], now
         )
+        remember(connection, party, idempotency_key, request_hash, updated, now)
     return Decision(updated, report, overridden)
