@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import socket
 import sqlite3
 import time
 from dataclasses import replace
@@ -43,6 +45,19 @@ def _environment(settings: Settings) -> None:
         os.environ[f"DECONFLICT_{name.upper()}"] = str(getattr(settings, name))
 
 
+def _listening_socket(settings: Settings) -> socket.socket:
+    """The socket the workers share, with TCP_NODELAY set so that accepted connections
+    inherit it (uvicorn's own socket for several workers lacks it, and every answer on a
+    kept-alive connection would then wait ~40 ms for a delayed ACK)."""
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((settings.host, settings.port))
+    sock.set_inheritable(True)
+    return sock
+
+
 def serve(settings: Settings) -> int:
     import uvicorn
 
@@ -53,11 +68,15 @@ def serve(settings: Settings) -> int:
     upgrade(connect(settings.database_url))  # once, before workers start
     if settings.workers > 1:
         _environment(settings)
+        # Workers keep their metrics in files here, and /metrics adds them up.
+        metrics = Path(settings.data_dir).resolve() / "metrics"
+        shutil.rmtree(metrics, ignore_errors=True)
+        metrics.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
         uvicorn.run(
             "deconflict.api.asgi:build",
             factory=True,
-            host=settings.host,
-            port=settings.port,
+            fd=_listening_socket(settings).detach(),
             workers=settings.workers,
             log_level="warning",
         )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import sqlalchemy as sa
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
 router = APIRouter(tags=["operability"])
 
@@ -29,4 +31,9 @@ def readyz(request: Request) -> Response:
 
 @router.get("/metrics", summary="Prometheus metrics")
 def metrics() -> Response:
+    """This process's metrics, or, with several workers, all of theirs added up."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
