@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from deconflict.application.hub import Caller
 from deconflict.config import Settings
+from deconflict.model.errors import NotAllowed
 
 ALGORITHMS = ["RS256", "ES256"]
 
@@ -115,6 +116,8 @@ class Verifier:
         if isinstance(claims.get("scp"), list):
             scope_set |= {str(s) for s in claims["scp"]}
         party = claims.get(self.settings.party_claim)
+        if party is not None and not (isinstance(party, str) and 0 < len(party) <= 64):
+            raise NotAllowed(f"the token's {self.settings.party_claim!r} claim is not a party id")
         return Caller(
             subject=str(claims["sub"]),
             party=str(party) if party is not None else None,
