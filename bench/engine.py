@@ -6,7 +6,7 @@ larger military volumes (circles or small polygons), 25 % routes, plus a few zon
 deconfliction lines. For each N it measures
 
 - generation: building the Python `Declaration` objects (reported, not a target);
-- build: `Airspace.add_many` of all N (compile to pieces + bulk-load the R*-tree);
+- build: `Airspace.add_many` of all N (compile to pieces + bulk-load the index);
 - memory: growth of the process's resident set (VmRSS) during the build;
 - check: `Airspace.check(new)` of operations drawn from the same distribution but not
   stored (each check compiles its declaration, as real use does), p50/p99;

@@ -3,7 +3,8 @@
 For each backend (SQLite, PostgreSQL) it
 
 - pre-loads N stored operations (default 10^5) straight into the store's tables, in bulk
-  (rows built by the store's own value and index-box functions), and times that;
+  (rows built by the store's own value and index-box functions, parsed in a process pool;
+  executemany on SQLite, COPY on PostgreSQL), and times that;
 - starts ``deconflict serve --workers 2`` on 127.0.0.1 with the bench endpoints on;
 - drives ``POST /v1/operations`` with wrk (bench/wrk_submit.lua: one new, unique operation
   per request, spread over a large area and a week so that nearly all are accepted; six
@@ -26,7 +27,10 @@ Results print as a table and are appended to bench/RESULTS.md. Targets (DESIGN.m
 ≥ 1,500 accepted operations/s on 2 cores, p99 submit < 25 ms.
 
     python bench/service.py [--stored 100000] [--duration 20] [--backends sqlite,postgresql]
-                            [--quick] [--connections 16] [--profile 2000]
+                            [--quick] [--connections 16] [--wait-idle 600] [--profile 2000]
+
+On a shared machine, `--wait-idle S` waits (up to S seconds) for other processes to go
+quiet before each measured run; the "cores busy (others)" column shows how quiet it was.
 """
 
 # printf-style formats on purpose: operation_body mirrors string.format in wrk_submit.lua
@@ -824,8 +828,8 @@ def run_backend(
                 "non_2xx": submit["refused"] + submit["other"],
                 "other": submit["other"],
                 "other_status": submit["other_status"],
-                "errors": sum(submit["errors"].values()),
-                "error_kinds": {k: v for k, v in submit["errors"].items() if v} or "none",
+                "socket_errors": {k: v for k, v in submit["errors"].items() if v and k != "status"}
+                or "none",
                 "p50_ms": submit["latency_us"]["p50"] / 1000,
                 "p99_ms": submit["latency_us"]["p99"] / 1000,
                 "single_p50_ms": single["latency_us"]["p50"] / 1000,
@@ -1027,7 +1031,7 @@ def main(argv: list[str] | None = None) -> int:
         console.print(
             f"[bold]{r['backend']}[/]: {r['created']:,} accepted, {r['refused']:,} refused (409)"
             + (f", {r['other']:,} other (first: {r['other_status']})" if r["other"] else "")
-            + f", socket errors {r['error_kinds']}; engine accepted {engine['accepted']:,} of "
+            + f", socket errors {r['socket_errors']}; engine accepted {engine['accepted']:,} of "
             f"{engine['checked']:,} (check+add p50 {engine['p50_ms']:.2f} ms, p99 "
             f"{engine['p99_ms']:.2f} ms; build {engine['build_s']:.1f} s); one connection "
             f"{r['single_ops']:,.0f} accepted/s; CPU s during the run: "
