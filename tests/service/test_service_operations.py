@@ -9,7 +9,6 @@ import time
 from typing import Any
 
 import httpx
-import pytest
 from live_server import Service
 from service_helpers import (
     CENTRE,
@@ -264,19 +263,7 @@ def test_a_retried_submission_is_applied_once(service: Service) -> None:
     assert blue.status_code == 201 and blue.json()["id"] == blue_id
 
 
-def test_concurrent_retries_are_applied_once(
-    service: Service, request: pytest.FixtureRequest
-) -> None:
-    if service.backend == "postgresql":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="BUG: on PostgreSQL, concurrent retries of one submission (same "
-                "Idempotency-Key) sometimes answer 409 already-exists instead of 200 replayed: "
-                "under READ COMMITTED the key lookup runs before the first request commits and "
-                "the id lookup after, so AlreadyExists is raised without a replay",
-            )
-        )
+def test_concurrent_retries_are_applied_once(service: Service) -> None:
     c = parties(service, "red")
     anomalies = []
     for attempt in range(50):  # the race is narrow: try it many times

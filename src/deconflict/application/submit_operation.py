@@ -137,9 +137,10 @@ def submit_operation(
         )
     try:
         return _submit(hub, party, declaration, now, idempotency_key, request_hash)
-    except IntegrityError:
-        # A concurrent request with the same id committed first (PostgreSQL lets both
-        # pass the existence check): a retry gets that answer, anyone else a refusal.
+    except (IntegrityError, AlreadyExists):
+        # A concurrent request with the same id committed first (between this request's
+        # look-up of its key and of the id, or after both): a retry gets that answer,
+        # anyone else a refusal.
         if idempotency_key is not None:
             with hub.database.read() as connection:
                 replayed = replay(connection, party, idempotency_key, request_hash)
