@@ -814,7 +814,7 @@ def run_backend(
 
         if args.profile:
             console.print(f"  cProfile of {args.profile} in-process submit_operation calls…")
-            result["profile"] = profile_submit(database, t0, base + 1_000_000, args.profile, tokens)
+            result["profile"] = profile_submit(database, t0, base, args.profile, tokens)
 
         workers_cpu = [cpu[label] for label in processes if label.startswith("worker")]
         own_cpu = sum(v for k, v in cpu.items() if k != "other processes")
