@@ -8,6 +8,7 @@ a traceback is a bug.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -25,6 +26,12 @@ from deconflict.geo.separation import Minima, SeparationPolicy
 from deconflict.geo.units import parse_duration, parse_length
 
 EXIT_CLEAR, EXIT_CONFLICTS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+COMMAND_MODULES: tuple[str, ...] = ()
+"""Modules that add commands: each has ``add_commands(commands)``, which adds subparsers
+(setting ``module`` to its own name as a default), and ``run(args, out, err) -> int``.
+They import only argparse-level things at module level, so `check` stays quick."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--data", type=Path, default=Path(".deconflict-demo"), help="folder for the demo's files"
     )
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_commands(commands)
     token = commands.add_parser("token", help="mint a development token (signed by the local key)")
     token.add_argument("--party", help="the party the token acts for")
     token.add_argument(
@@ -159,6 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check(args, out, err)
+        if getattr(args, "module", None):
+            return int(importlib.import_module(args.module).run(args, out, err))
         from deconflict import cli_service
 
         return cli_service.run(args, out, err)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import sqlite3
 import time
 from dataclasses import replace
@@ -41,27 +40,16 @@ def _environment(settings: Settings) -> None:
         "log_level",
         "bench_endpoints",
         "max_body_bytes",
+        "threads",
     ):
         os.environ[f"DECONFLICT_{name.upper()}"] = str(getattr(settings, name))
-
-
-def _listening_socket(settings: Settings) -> socket.socket:
-    """The socket the workers share, with TCP_NODELAY set so that accepted connections
-    inherit it (uvicorn's own socket for several workers lacks it, and every answer on a
-    kept-alive connection would then wait ~40 ms for a delayed ACK)."""
-    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((settings.host, settings.port))
-    sock.set_inheritable(True)
-    return sock
 
 
 def serve(settings: Settings) -> int:
     import uvicorn
 
     from deconflict.api.app import create_app
+    from deconflict.api.workers import run_workers
     from deconflict.store.backend import connect
     from deconflict.store.migrate import upgrade
 
@@ -73,13 +61,7 @@ def serve(settings: Settings) -> int:
         shutil.rmtree(metrics, ignore_errors=True)
         metrics.mkdir(parents=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
-        uvicorn.run(
-            "deconflict.api.asgi:build",
-            factory=True,
-            fd=_listening_socket(settings).detach(),
-            workers=settings.workers,
-            log_level="warning",
-        )
+        run_workers(settings.host, settings.port, settings.workers)
     else:
         uvicorn.run(
             create_app(settings), host=settings.host, port=settings.port, log_level="warning"

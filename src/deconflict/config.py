@@ -24,6 +24,8 @@ class Settings:
     port: int = 8000
     workers: int = 1
     """API worker processes (more than one needs PostgreSQL or SQLite in WAL mode)."""
+    threads: int = 4
+    """Threads per worker that run request handlers (database work)."""
     audience: str = "deconflict"
     """The `aud` every token must carry."""
     issuer: str | None = None

@@ -104,15 +104,14 @@ def test_metrics_describe_the_whole_service(served: Served, key_dir: str) -> Non
 
 
 def test_workers_answer_without_waiting_for_delayed_acks() -> None:
-    """The socket several workers share has TCP_NODELAY, and accepted connections inherit it
+    """The sockets the workers listen on have TCP_NODELAY, and accepted connections inherit it
     (without it every answer on a kept-alive connection waits ~40 ms for a delayed ACK).
     Checked on the socket itself, not by timing requests."""
     import socket
 
-    from deconflict.cli_service import _listening_socket
-    from deconflict.config import Settings
+    from deconflict.api.workers import listening_socket
 
-    listener = _listening_socket(Settings(host="127.0.0.1", port=0))
+    listener = listening_socket("127.0.0.1", 0, share=True)
     listener.listen(1)
     client = socket.create_connection(listener.getsockname())
     accepted, _ = listener.accept()

@@ -8,6 +8,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
@@ -44,6 +45,8 @@ def create_app(settings: Settings, *, hub: Hub | None = None, migrate: bool = Tr
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Handlers mostly hold the interpreter lock, so many threads only queue for it.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         stop = threading.Event()
 
         def keep_tidy() -> None:

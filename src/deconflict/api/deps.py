@@ -19,11 +19,11 @@ from deconflict.geo.geojson import read_collection
 from deconflict.model.errors import InvalidRequest, StaleVersion
 
 
-def hub(request: Request) -> Hub:
+async def hub(request: Request) -> Hub:
     return request.app.state.hub  # type: ignore[no-any-return]
 
 
-def caller(
+async def caller(
     request: Request,
     authorization: Annotated[str | None, Header(description="Bearer token (JWT)")] = None,
 ) -> Caller:

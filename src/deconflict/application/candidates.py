@@ -7,6 +7,7 @@ so a check costs the same whether the database holds a thousand plans or a milli
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
@@ -16,6 +17,7 @@ from deconflict.engine.boxes import probe_boxes
 from deconflict.engine.compile import compile_pieces
 from deconflict.engine.resolution import MAX_DELAY_S, MAX_OFFSET_M
 from deconflict.geo.declaration import Declaration
+from deconflict.geo.pieces import Piece
 from deconflict.geo.separation import SeparationPolicy
 from deconflict.geo.volume import MAX_ALTITUDE_M, MIN_ALTITUDE_M
 from deconflict.model.operation import Operation
@@ -36,11 +38,26 @@ class Neighbourhood:
     zones: dict[str, Zone]
     boxes: list[tuple[float, ...]]
 
+    def fingerprint(self) -> tuple[dict[str, int], dict[str, tuple]]:
+        """The versions (zones: binding states) the check was made against."""
+        return (
+            {i: o.version for i, o in self.operations.items()},
+            {i: zone_store.state_of(z) for i, z in self.zones.items()},
+        )
 
-def probe(declaration: Declaration, policy: SeparationPolicy, *, for_suggestions: bool) -> list:
-    """The boxes to ask the database with (and to lock cells for)."""
+
+def probe(
+    declaration: Declaration,
+    policy: SeparationPolicy,
+    *,
+    for_suggestions: bool,
+    pieces: Sequence[Piece] | None = None,
+) -> list:
+    """The boxes to ask the database with (and to lock cells for); `pieces` are the
+    declaration's own, if the caller compiled them already."""
     widest = policy.widest_for(declaration.party)
-    pieces = compile_pieces(declaration)
+    if pieces is None:
+        pieces = compile_pieces(declaration)
     if not for_suggestions:
         return [tuple(b) for b in probe_boxes(pieces, widest).tolist()]
     boxes = probe_boxes(
@@ -59,12 +76,13 @@ def neighbourhood(
     policy: SeparationPolicy,
     *,
     for_suggestions: bool = False,
+    boxes: list | None = None,
 ) -> Neighbourhood:
-    """In-force operations and binding zones that may meet `declaration` (not itself)."""
-    boxes = probe(declaration, policy, for_suggestions=for_suggestions)
-    owners = space_index.owners_meeting(connection, boxes)
-    operation_ids = [i for kind, i in owners if kind == "operation" and i != declaration.id]
-    zone_ids = [i for kind, i in owners if kind == "zone" and i != declaration.id]
+    """In-force operations and binding zones that may meet `declaration` (not itself);
+    `boxes` are its probe boxes, if the caller made them already."""
+    if boxes is None:
+        boxes = probe(declaration, policy, for_suggestions=for_suggestions)
+    operation_ids, zone_ids = _owners(connection, declaration, boxes)
     operations = {o.id: o for o in operation_store.get_many(connection, operation_ids)}
     zones = {z.id: z for z in zone_store.get_many(connection, zone_ids) if z.in_force}
     airspace = Airspace(policy)
@@ -73,3 +91,29 @@ def neighbourhood(
         + [z.in_force for z in zones.values() if z.in_force is not None]
     )
     return Neighbourhood(airspace, operations, zones, boxes)
+
+
+def _owners(
+    connection: Connection, declaration: Declaration, boxes: list
+) -> tuple[list[str], list[str]]:
+    """Ids of the operations and zones (not `declaration` itself) whose boxes meet these."""
+    owners = space_index.owners_meeting(connection, boxes)
+    operation_ids = sorted(i for kind, i in owners if kind == "operation" and i != declaration.id)
+    zone_ids = sorted(i for kind, i in owners if kind == "zone" and i != declaration.id)
+    return operation_ids, zone_ids
+
+
+def unchanged(connection: Connection, declaration: Declaration, near: Neighbourhood) -> bool:
+    """Whether what meets `near.boxes` now is exactly what `near` was built from, at the
+    same versions: then a check made on `near` (outside the write transaction) stands.
+
+    Cheap: the index query and two narrow look-ups, no documents and no engine.
+    """
+    operation_ids, zone_ids = _owners(connection, declaration, near.boxes)
+    operations, zones = near.fingerprint()
+    # Zones with no version in force were left out of `near`; they must still not be.
+    zone_states = zone_store.states(connection, zone_ids)
+    in_force_zones = {i: s for i, s in zone_states.items() if s[1] is not None}
+    return operation_store.versions(connection, operation_ids) == operations and (
+        in_force_zones == zones
+    )

@@ -9,18 +9,20 @@ different parties are never both accepted.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from deconflict.application import candidates, policy
 from deconflict.application.hub import WRITE, Caller, Hub
-from deconflict.application.outcome import Decision, sort_conflicts
-from deconflict.engine.boxes import declaration_index_boxes
+from deconflict.application.outcome import Decision, Sorted, sort_conflicts
+from deconflict.engine.boxes import index_boxes
+from deconflict.engine.compile import compile_pieces
 from deconflict.engine.conflict import Report
 from deconflict.engine.resolution import suggest
 from deconflict.geo.declaration import Declaration, Kind
+from deconflict.geo.pieces import Piece
 from deconflict.model.errors import (
     AlreadyExists,
     InvalidRequest,
@@ -149,6 +151,41 @@ def submit_operation(
         raise AlreadyExists(f"operation {declaration.id} exists", id=declaration.id) from None
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """A check of a new declaration against one state of the store."""
+
+    agreements: policy.Agreements
+    boxes: list
+    near: candidates.Neighbourhood
+    report: Report
+    found: Sorted
+
+
+def _check(
+    connection: Connection, declaration: Declaration, pieces: list[Piece], *, lock: bool
+) -> _Checked:
+    """Check `declaration` against what `connection` sees (having locked the cells it
+    probes, with `lock`); refuse it if it conflicts."""
+    agreements = policy.load(connection)
+    boxes = candidates.probe(declaration, agreements.policy, for_suggestions=False, pieces=pieces)
+    if lock:
+        locks.lock_cells_for(connection, boxes)
+    near = candidates.neighbourhood(connection, declaration, agreements.policy, boxes=boxes)
+    report = near.airspace.check(declaration)
+    found = sort_conflicts(report, declaration)
+    if found.blocking:
+        raise rejection(
+            connection,
+            declaration,
+            report,
+            agreements,
+            f"operation {declaration.id} conflicts with {len(found.blocking)} "
+            "operation(s) of other parties",
+        )
+    return _Checked(agreements, boxes, near, report, found)
+
+
 def _submit(
     hub: Hub,
     party: str,
@@ -157,27 +194,38 @@ def _submit(
     idempotency_key: str | None,
     request_hash: str,
 ) -> Decision:
+    """Check optimistically, then write under the lock if nothing relevant changed.
+
+    The engine runs first on a read snapshot, with no lock held: a conflict is refused
+    from there (it was true of a committed state). Otherwise the write transaction takes
+    the lock, and asks the index again what meets the new operation: if that is the
+    same set at the same versions under the same agreements, the snapshot's check is
+    the check of the current state and is not repeated; if anything differs, the check
+    runs again inside. Either way the decision and the write see one state, so two
+    conflicting operations are never both accepted; other writers wait only for the
+    index look-up and the insert.
+    """
+    pieces = compile_pieces(declaration)
+    prepared = operation_store.prepare(declaration)
+    with hub.database.read() as connection:
+        replayed = replay(connection, party, idempotency_key, request_hash)
+        if replayed is not None:
+            return replayed
+        checked = _check(connection, declaration, pieces, lock=False)
     with hub.database.write() as connection:
         replayed = replay(connection, party, idempotency_key, request_hash)
         if replayed is not None:
             return replayed
-        if operation_store.get(connection, declaration.id) is not None:
+        if operation_store.exists(connection, declaration.id):
             raise AlreadyExists(f"operation {declaration.id} exists", id=declaration.id)
-        agreements = policy.load(connection)
-        boxes = candidates.probe(declaration, agreements.policy, for_suggestions=False)
-        locks.lock_cells_for(connection, boxes)
-        near = candidates.neighbourhood(connection, declaration, agreements.policy)
-        report = near.airspace.check(declaration)
-        found = sort_conflicts(report, declaration)
-        if found.blocking:
-            raise rejection(
-                connection,
-                declaration,
-                report,
-                agreements,
-                f"operation {declaration.id} conflicts with {len(found.blocking)} "
-                "operation(s) of other parties",
-            )
+        if policy.load(connection).revision == checked.agreements.revision:
+            locks.lock_cells_for(connection, checked.boxes)
+            still = candidates.unchanged(connection, declaration, checked.near)
+        else:
+            still = False
+        if not still:
+            checked = _check(connection, declaration, pieces, lock=True)
+        found, near, agreements = checked.found, checked.near, checked.agreements
         awaiting = tuple(sorted({c.other_party for c in found.zones}))
         operation = Operation(
             id=declaration.id,
@@ -190,8 +238,8 @@ def _submit(
             late_notice=late_parties(declaration, now, agreements),
             awaiting=awaiting,
         )
-        operation_store.insert(connection, operation, declaration_index_boxes(declaration))
+        operation_store.insert(connection, operation, index_boxes(pieces), prepared)
         losers = [near.operations[c.other] for c in found.overriding]
         overridden = record_overrides(connection, operation, losers, now)
         remember(connection, party, idempotency_key, request_hash, operation, now)
-    return Decision(operation, report, overridden)
+    return Decision(operation, checked.report, overridden)

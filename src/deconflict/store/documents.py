@@ -25,6 +25,11 @@ def to_document(declaration: Declaration) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": write_declaration(declaration)}
 
 
+def cached(ident: str, version: int) -> Declaration | None:
+    """The parsed declaration if it is in the cache (so its document need not be read)."""
+    return _cache.get((ident, version))
+
+
 def from_document(ident: str, version: int, document: dict[str, Any]) -> Declaration:
     """Parse a stored declaration (cached by id and version)."""
     key = (ident, version)

@@ -3,28 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from deconflict.geo.declaration import Declaration
 from deconflict.model.errors import StaleVersion
 from deconflict.model.operation import Operation
 from deconflict.model.operation_state import OperationState
 from deconflict.store import space_index
-from deconflict.store.documents import footprint_wkt, from_document, to_document
+from deconflict.store.documents import cached, footprint_wkt, from_document, to_document
 from deconflict.store.tables import operation_versions, operations, overrides
 
 OWNER_KIND = "operation"
 
 
-def _row_to_operation(row: sa.Row) -> Operation:
+@dataclass(frozen=True)
+class Prepared:
+    """The stored forms of a declaration (document, footprint), made before the write
+    transaction: they depend on nothing stored, and the write lock is then held for less."""
+
+    declaration: Declaration
+    document: dict[str, Any]
+    footprint: str
+
+
+def prepare(declaration: Declaration) -> Prepared:
+    return Prepared(declaration, to_document(declaration), footprint_wkt(declaration))
+
+
+def _row_to_operation(row: sa.Row, declaration: Declaration | None = None) -> Operation:
     return Operation(
         id=row.id,
         party=row.party,
         version=row.version,
         state=OperationState(row.state),
-        declaration=from_document(row.id, row.version, row.document),
+        declaration=declaration or from_document(row.id, row.version, row.document),
         submitted_at=row.submitted_at,
         updated_at=row.updated_at,
         late_notice=tuple(row.late_notice),
@@ -33,17 +50,19 @@ def _row_to_operation(row: sa.Row) -> Operation:
     )
 
 
-def _values(operation: Operation) -> dict:
+def _values(operation: Operation, prepared: Prepared | None = None) -> dict:
     declaration = operation.declaration
+    if prepared is None or prepared.declaration is not declaration:
+        prepared = prepare(declaration)
     return {
         "party": operation.party,
         "version": operation.version,
         "state": str(operation.state),
         "priority": declaration.priority,
-        "document": to_document(declaration),
+        "document": prepared.document,
         "start": declaration.start,
         "end": declaration.end,
-        "footprint": footprint_wkt(declaration),
+        "footprint": prepared.footprint,
         "submitted_at": operation.submitted_at,
         "updated_at": operation.updated_at,
         "late_notice": list(operation.late_notice),
@@ -83,25 +102,68 @@ def get(connection: Connection, ident: str) -> Operation | None:
     return None if row is None else _row_to_operation(row)
 
 
+def versions(connection: Connection, idents: Sequence[str]) -> dict[str, int]:
+    """The current version of each of these operations (those that exist)."""
+    if not idents:
+        return {}
+    query = sa.select(operations.c.id, operations.c.version).where(
+        operations.c.id.in_(list(idents))
+    )
+    return {ident: version for ident, version in connection.execute(query)}
+
+
+_EXISTS = sa.select(operations.c.id).where(operations.c.id == sa.bindparam("ident"))
+
+
+def exists(connection: Connection, ident: str) -> bool:
+    return connection.execute(_EXISTS, {"ident": ident}).first() is not None
+
+
+_WITHOUT_DOCUMENT = [c for c in operations.c if c.name != "document"]
+
+
 def get_many(connection: Connection, idents: Iterable[str]) -> list[Operation]:
+    """The current versions of these operations.
+
+    Documents are read (and decoded) only for versions the parse cache lacks: a check
+    reads its whole neighbourhood, and decoding JSON cost more than the rest of it.
+    Rows fetched again in full replace the light ones, so each operation is built from
+    one consistent row even if it changed in between (PostgreSQL, READ COMMITTED).
+    """
     idents = list(idents)
     if not idents:
         return []
-    rows = connection.execute(sa.select(operations).where(operations.c.id.in_(idents)))
-    return [_row_to_operation(r) for r in rows]
+    found: list[Operation] = []
+    missing: list[str] = []
+    light = sa.select(*_WITHOUT_DOCUMENT).where(operations.c.id.in_(idents))
+    for row in connection.execute(light):
+        declaration = cached(row.id, row.version)
+        if declaration is None:
+            missing.append(row.id)
+        else:
+            found.append(_row_to_operation(row, declaration))
+    if missing:
+        full = sa.select(operations).where(operations.c.id.in_(missing))
+        found.extend(_row_to_operation(r) for r in connection.execute(full))
+    return found
 
 
 _INSERT = operations.insert()
 _INSERT_VERSION = operation_versions.insert()
 
 
-def insert(connection: Connection, operation: Operation, boxes: np.ndarray) -> None:
+def insert(
+    connection: Connection,
+    operation: Operation,
+    boxes: np.ndarray,
+    prepared: Prepared | None = None,
+) -> None:
     """Write a new operation (version 1) and index it if it is in force.
 
     Statements are built once and given parameters (not rebuilt with `.values()`):
     building a statement costs more than running it on SQLite.
     """
-    values = _values(operation)
+    values = _values(operation, prepared)
     connection.execute(_INSERT, {"id": operation.id, **values})
     _set_geometry(connection, operation.id)
     connection.execute(
@@ -119,10 +181,14 @@ def insert(connection: Connection, operation: Operation, boxes: np.ndarray) -> N
 
 
 def replace(
-    connection: Connection, operation: Operation, expected_version: int, boxes: np.ndarray | None
+    connection: Connection,
+    operation: Operation,
+    expected_version: int,
+    boxes: np.ndarray | None,
+    prepared: Prepared | None = None,
 ) -> None:
     """Write `operation` as the next version, if the stored one is still `expected_version`."""
-    values = _values(operation)
+    values = _values(operation, prepared)
     result = connection.execute(
         operations.update()
         .where(operations.c.id == operation.id, operations.c.version == expected_version)

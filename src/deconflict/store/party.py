@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from deconflict.geo.separation import Minima
 from deconflict.model.agreement import PairAgreement
 from deconflict.model.party import DetailLevel, DutyContact, Party
+from deconflict.store import revision
 from deconflict.store.tables import agreements, parties
 
 
@@ -53,6 +54,7 @@ def list_all(connection: Connection) -> list[Party]:
 
 def put(connection: Connection, party: Party) -> bool:
     """Create or replace a party; True if it was created."""
+    revision.bump(connection, revision.AGREEMENTS)
     exists = connection.execute(sa.select(parties.c.id).where(parties.c.id == party.id)).first()
     if exists:
         connection.execute(
@@ -66,6 +68,7 @@ def put(connection: Connection, party: Party) -> bool:
 
 
 def delete(connection: Connection, party_id: str) -> bool:
+    revision.bump(connection, revision.AGREEMENTS)
     return connection.execute(parties.delete().where(parties.c.id == party_id)).rowcount > 0
 
 
@@ -74,6 +77,7 @@ def _key(a: str, b: str) -> tuple[str, str]:
 
 
 def put_agreement(connection: Connection, agreement: PairAgreement) -> None:
+    revision.bump(connection, revision.AGREEMENTS)
     a, b = _key(*sorted(agreement.parties))
     connection.execute(
         agreements.delete().where(agreements.c.party_a == a, agreements.c.party_b == b)

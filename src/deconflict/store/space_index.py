@@ -83,25 +83,37 @@ def delete_boxes(connection: Connection, owner_kind: str, owner_id: str) -> None
     )
 
 
+_KEYS = ("lon_min", "lat_min", "alt_min", "t_min", "lon_max", "lat_max", "alt_max", "t_max")
+_MEETING_SQLITE = (
+    "SELECT DISTINCT p.owner_kind, p.owner_id FROM piece_boxes b JOIN pieces p"
+    " ON p.id = b.id WHERE b.lon_max >= :lon_min AND b.lon_min <= :lon_max"
+    " AND b.lat_max >= :lat_min AND b.lat_min <= :lat_max"
+    " AND b.alt_max >= :alt_min AND b.alt_min <= :alt_max"
+    " AND b.t_max >= :t_min AND b.t_min <= :t_max"
+)
+_MEETING_POSTGRESQL = sa.text(
+    "SELECT DISTINCT owner_kind, owner_id FROM pieces WHERE box &&& ST_MakeLine("
+    "ST_MakePoint(:lon_min, :lat_min, :alt_min, :t_min),"
+    " ST_MakePoint(:lon_max, :lat_max, :alt_max, :t_max))"
+)
+
+
 def owners_meeting(connection: Connection, boxes: Iterable[Box]) -> set[tuple[str, str]]:
     """(owner_kind, owner_id) of everything whose boxes intersect any of `boxes`."""
     found: set[tuple[str, str]] = set()
+    parameters = [dict(zip(_KEYS, map(float, box), strict=True)) for box in boxes]
     if _is_sqlite(connection):
-        query = sa.text(
-            "SELECT DISTINCT p.owner_kind, p.owner_id FROM piece_boxes b JOIN pieces p"
-            " ON p.id = b.id WHERE b.lon_max >= :lon_min AND b.lon_min <= :lon_max"
-            " AND b.lat_max >= :lat_min AND b.lat_min <= :lat_max"
-            " AND b.alt_max >= :alt_min AND b.alt_min <= :alt_max"
-            " AND b.t_max >= :t_min AND b.t_min <= :t_max"
+        # Straight to the driver, inside the same transaction: this runs on every check
+        # and SQLAlchemy's per-statement work cost more than the R*Tree search itself.
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            for params in parameters:
+                found.update(cursor.execute(_MEETING_SQLITE, params).fetchall())
+        finally:
+            cursor.close()
+        return found
+    for params in parameters:
+        found.update(
+            (kind, owner) for kind, owner in connection.execute(_MEETING_POSTGRESQL, params)
         )
-    else:
-        query = sa.text(
-            "SELECT DISTINCT owner_kind, owner_id FROM pieces WHERE box &&& ST_MakeLine("
-            "ST_MakePoint(:lon_min, :lat_min, :alt_min, :t_min),"
-            " ST_MakePoint(:lon_max, :lat_max, :alt_max, :t_max))"
-        )
-    for box in boxes:
-        keys = ("lon_min", "lat_min", "alt_min", "t_min", "lon_max", "lat_max", "alt_max", "t_max")
-        params = dict(zip(keys, map(float, box), strict=True))
-        found.update((kind, owner) for kind, owner in connection.execute(query, params))
     return found

@@ -30,6 +30,14 @@ agreements = sa.Table(
     sa.Column("minimum_notice_s", sa.Double, nullable=False),
 )
 
+revisions = sa.Table(
+    "revisions",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+"""Counters bumped by every write to a set of rows, so caches of them know when to reload."""
+
 operations = sa.Table(
     "operations",
     metadata,

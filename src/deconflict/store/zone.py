@@ -66,6 +66,24 @@ def get_many(connection: Connection, idents: list[str]) -> list[Zone]:
     ]
 
 
+def state_of(zone: Zone) -> tuple:
+    """What decides whether and how a zone binds: equal states, equal effect on checks
+    (an acceptance amends a version without a new number, so the number alone is not it)."""
+    return (zone.version, zone.in_force_version, tuple(zone.accepted_by), zone.withdrawn)
+
+
+def states(connection: Connection, idents: list[str]) -> dict[str, tuple]:
+    """`state_of` each of these zones (those that exist), without parsing documents."""
+    if not idents:
+        return {}
+    columns = (zones.c.id, zones.c.version, zones.c.in_force_version, zones.c.accepted_by)
+    query = sa.select(*columns, zones.c.withdrawn).where(zones.c.id.in_(idents))
+    return {
+        r.id: (r.version, r.in_force_version, tuple(r.accepted_by), r.withdrawn)
+        for r in connection.execute(query)
+    }
+
+
 def list_all(connection: Connection, party: str | None = None) -> list[Zone]:
     query = sa.select(zones).order_by(zones.c.id)
     if party is not None:

@@ -1,0 +1,170 @@
+"""Canonical JSON (RFC 8785, JCS): one byte string per value, so a hash means one thing.
+
+Rules, as in RFC 8785: object members sorted by their names' UTF-16 code units; no
+whitespace; strings escaped minimally (only ``"``, ``\\`` and control characters, with
+the short forms ``\\b \\t \\n \\f \\r`` and lowercase ``\\u00xx`` otherwise) and written
+as UTF-8; numbers in the ECMAScript ``Number.prototype.toString`` form (``1.0`` → ``1``,
+``1e21`` → ``1e+21``, ``1e-7`` → ``1e-7``). Only I-JSON values are accepted: integers
+within ±(2**53 − 1), finite floats, str, bool, None, lists and str-keyed dicts; anything
+else raises `EventFormatError` rather than being silently coerced.
+
+Written here rather than taken from a package because the rules fit in a page and the
+audit log must not change its bytes when a dependency does; the RFC's own number
+examples are in the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from deconflict.audit.errors import EventFormatError
+
+_string: Any = json.encoder.encode_basestring  # type: ignore[attr-defined]
+"""json's own (C) string escaper, the one ``json.dumps(ensure_ascii=False)`` uses: it
+escapes exactly ``"``, ``\\`` and control characters, as RFC 8785 requires."""
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def canonical_json(value: Any) -> bytes:
+    """The RFC 8785 encoding of `value` as UTF-8 bytes.
+
+    >>> canonical_json({"b": [1.0, 1e21, None], "a": "x", "A": True})
+    b'{"A":true,"a":"x","b":[1,1e+21,null]}'
+    """
+    parts: list[str] = []
+    _encode(value, parts)
+    try:
+        return "".join(parts).encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate in a string
+        raise EventFormatError(f"string is not valid Unicode: {exc.reason}") from exc
+
+
+def parse_canonical(data: bytes) -> Any:
+    """Decode `data` and insist it is already canonical (re-encoding gives the same bytes).
+
+    Duplicate member names are refused too: two readers could keep different ones.
+    """
+    try:
+        value = json.loads(
+            data.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_int=_integer
+        )
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise EventFormatError(f"not JSON: {exc}") from exc
+    if canonical_json(value) != data:
+        raise EventFormatError("not in canonical form (RFC 8785)")
+    return value
+
+
+def _integer(text: str) -> int | float:
+    # A float ≥ 2**53 with no fraction is written without a point; read it back as one.
+    value = int(text)
+    return value if abs(value) <= MAX_SAFE_INTEGER else float(value)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate member {key!r}")
+        result[key] = value
+    return result
+
+
+def _encode(value: Any, out: list[str]) -> None:
+    kind = type(value)
+    if kind is str:  # the common cases first, by exact type
+        out.append(_string(value))
+    elif kind is dict:
+        _encode_object(value, out)
+    elif kind is list or kind is tuple:
+        _encode_array(value, out)
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise EventFormatError(f"integer {value} is outside ±(2**53 − 1) (I-JSON)")
+        out.append(str(int(value)))
+    elif isinstance(value, float):
+        out.append(format_number(value))
+    elif isinstance(value, str):
+        out.append(_string(str(value)))
+    elif isinstance(value, Mapping):
+        _encode_object(value, out)
+    elif isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+        _encode_array(value, out)
+    else:
+        raise EventFormatError(f"{type(value).__name__} is not a JSON value")
+
+
+def _encode_object(value: Mapping[Any, Any], out: list[str]) -> None:
+    keys = list(value)
+    for key in keys:
+        if type(key) is not str:
+            raise EventFormatError(f"object member name {key!r} is not a string")
+    if all(key.isascii() for key in keys):
+        keys.sort()  # ASCII: code points and UTF-16 units agree
+    else:
+        keys.sort(key=_utf16)
+    out.append("{")
+    for position, key in enumerate(keys):
+        if position:
+            out.append(",")
+        out.append(_string(key))
+        out.append(":")
+        _encode(value[key], out)
+    out.append("}")
+
+
+def _encode_array(value: Sequence[Any], out: list[str]) -> None:
+    out.append("[")
+    for position, item in enumerate(value):
+        if position:
+            out.append(",")
+        _encode(item, out)
+    out.append("]")
+
+
+def _utf16(key: str) -> bytes:
+    # Big-endian UTF-16 bytes compare exactly as the RFC's UTF-16 code units do.
+    return key.encode("utf-16-be", "surrogatepass")
+
+
+def format_number(x: float) -> str:
+    """ECMAScript's shortest round-trip form of a finite double (RFC 8785 section 3.2.2.3).
+
+    >>> [format_number(x) for x in (4.50, 2e-3, 1e-7, 1e30, 123456789012345680000.0)]
+    ['4.5', '0.002', '1e-7', '1e+30', '123456789012345680000']
+    """
+    if math.isnan(x) or math.isinf(x):
+        raise EventFormatError(f"{x} is not a JSON number")
+    if x == 0:
+        return "0"  # also -0.0
+    if x < 0:
+        return "-" + format_number(-x)
+    mantissa, _, exponent = repr(x).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = (whole + fraction).lstrip("0")
+    scale = int(exponent or 0) - len(fraction)  # value = int(digits) × 10**scale
+    stripped = digits.rstrip("0")
+    scale += len(digits) - len(stripped)
+    digits = stripped
+    k = len(digits)
+    n = k + scale  # value = 0.digits × 10**n
+    if k <= n <= 21:
+        return digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return "0." + "0" * (-n) + digits
+    e = n - 1
+    sign = "+" if e >= 0 else "-"
+    head = digits if k == 1 else digits[0] + "." + digits[1:]
+    return f"{head}e{sign}{abs(e)}"

@@ -1,0 +1,248 @@
+"""The audit event: what happened, who did it, when, to which objects; and its leaf hash.
+
+Every change, notice, delivery, read and acknowledgement becomes one `AuditEvent`, one
+leaf of the Merkle-tree log (RFC 9162). Two byte forms exist:
+
+- the **line** (`AuditEvent.line`), what is stored and exported: canonical JSON
+  (RFC 8785) of ``actor, index, kind, payload, prev, subjects, time, v``;
+- the **record** (`AuditEvent.record`), what is hashed into the tree: the same object
+  with ``payload`` replaced by ``payload_digest`` (hex SHA-256 of the payload's
+  canonical JSON). The leaf hash is ``SHA-256(0x00 || record)`` (RFC 9162 2.1.1).
+
+Hashing the payload's digest rather than the payload lets an exported bundle *redact*
+a payload (say, another party's mission details) and still prove the event's inclusion:
+DESIGN.md's record is "who, what, when, digest of the payload". A redacted line carries
+``payload_digest`` instead of ``payload``. (Digests of short, guessable payloads can be
+confirmed by guessing; put no secret there that a few guesses would find.)
+
+Why each event also carries ``index`` and ``prev`` (the previous event's leaf hash): a
+signed checkpoint commits to the whole tree with one root, so a mismatch says only
+"something among the first n events is wrong". The position field turns a dropped,
+inserted or reordered event into a local mismatch at its own position, and the chain
+turns a changed event into a mismatch at the next one, so `verify_log` can name the
+*first bad index* without any trusted copy of the tree nodes. The tree still does the
+proving (inclusion and consistency in O(log n)); the chain only localises damage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from functools import cached_property
+from typing import Any
+
+from deconflict.audit.canonical import canonical_json, parse_canonical
+from deconflict.audit.errors import EventFormatError
+
+FORMAT_VERSION = 1
+HASH_SIZE = 32
+GENESIS = bytes(HASH_SIZE)
+"""The ``prev`` of event 0: there is no previous leaf."""
+LEAF_PREFIX = b"\x00"
+NODE_PREFIX = b"\x01"
+
+
+class EventKind(StrEnum):
+    """What an event records. `subjects[0]` is the main object's id.
+
+    Notices (`subjects[0]` = notice id; ``payload["to"]`` = the recipient party):
+
+    - ``notice.created``: the hub queued a notice; payload also ``about`` (ids of the
+      operations/zones/conflicts it concerns), ``deadline`` (RFC 3339 UTC, optional),
+      ``summary`` (short text, optional). Actor: the hub.
+    - ``notice.delivered``: one delivery succeeded (``channel``: webhook, sse, ui).
+      At-least-once, so it may repeat. Actor: the hub.
+    - ``notice.read``: the recipient opened it. Actor: the recipient.
+    - ``notice.acknowledged``: the recipient acknowledged it. Actor: the recipient.
+    - ``notice.escalated``: the deadline passed unacknowledged; payload ``step``.
+
+    Objects (`subjects[0]` = operation or zone id; payload: version, state, digest of
+    the declaration, whatever the use case records):
+    ``operation.submitted``, ``operation.changed``, ``operation.accepted``,
+    ``operation.activated``, ``operation.ended``, ``operation.cancelled``,
+    ``zone.declared``, ``zone.changed``, ``zone.accepted``, ``zone.withdrawn``,
+    ``conflict.found``, ``conflict.cleared`` (subjects: the two declarations),
+    ``alert.opened``, ``alert.closed``, ``party.changed``, ``agreement.changed``.
+    """
+
+    NOTICE_CREATED = "notice.created"
+    NOTICE_DELIVERED = "notice.delivered"
+    NOTICE_READ = "notice.read"
+    NOTICE_ACKNOWLEDGED = "notice.acknowledged"
+    NOTICE_ESCALATED = "notice.escalated"
+    OPERATION_SUBMITTED = "operation.submitted"
+    OPERATION_CHANGED = "operation.changed"
+    OPERATION_ACCEPTED = "operation.accepted"
+    OPERATION_ACTIVATED = "operation.activated"
+    OPERATION_ENDED = "operation.ended"
+    OPERATION_CANCELLED = "operation.cancelled"
+    ZONE_DECLARED = "zone.declared"
+    ZONE_CHANGED = "zone.changed"
+    ZONE_ACCEPTED = "zone.accepted"
+    ZONE_WITHDRAWN = "zone.withdrawn"
+    CONFLICT_FOUND = "conflict.found"
+    CONFLICT_CLEARED = "conflict.cleared"
+    ALERT_OPENED = "alert.opened"
+    ALERT_CLOSED = "alert.closed"
+    PARTY_CHANGED = "party.changed"
+    AGREEMENT_CHANGED = "agreement.changed"
+
+
+NOTICE_KINDS = frozenset(k for k in EventKind if k.value.startswith("notice."))
+_LINE_FIELDS = frozenset({"actor", "index", "kind", "prev", "subjects", "time", "v"})
+
+
+def leaf_hash(record: bytes) -> bytes:
+    """RFC 9162 2.1.1: ``SHA-256(0x00 || leaf)``."""
+    return hashlib.sha256(LEAF_PREFIX + record).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    """RFC 9162 2.1.1: ``SHA-256(0x01 || left || right)``."""
+    return hashlib.sha256(NODE_PREFIX + left + right).digest()
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 UTC with microseconds and ``Z``: fixed width, so text order is time order."""
+    if moment.tzinfo is None:
+        raise EventFormatError("event time must be timezone-aware (UTC)")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str) -> datetime:
+    """The inverse of `format_time`; refuses any other spelling (it would not be canonical)."""
+    try:
+        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    except (TypeError, ValueError) as exc:
+        raise EventFormatError(f"time {text!r} is not YYYY-MM-DDTHH:MM:SS.ffffffZ") from exc
+    if format_time(moment) != text:
+        raise EventFormatError(f"time {text!r} is not in canonical form")
+    return moment
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One log entry. `payload` is None when the line was redacted (digest kept).
+
+    `time` is the hub's clock (UTC); the log keeps times non-decreasing in index order.
+    """
+
+    index: int
+    time: datetime
+    kind: EventKind
+    actor: str
+    subjects: tuple[str, ...]
+    payload: Mapping[str, Any] | None
+    prev: bytes = GENESIS
+    payload_digest: bytes = field(default=b"", compare=False)
+
+    def __post_init__(self) -> None:
+        if self.index < 0:
+            raise EventFormatError("index must be ≥ 0")
+        if len(self.prev) != HASH_SIZE:
+            raise EventFormatError("prev must be a 32-byte hash")
+        if not self.actor:
+            raise EventFormatError("actor must be a non-empty party id")
+        if self.payload is None:
+            if len(self.payload_digest) != HASH_SIZE:
+                raise EventFormatError("a redacted event needs its 32-byte payload digest")
+        else:
+            digest = hashlib.sha256(canonical_json(self.payload)).digest()
+            if self.payload_digest and self.payload_digest != digest:
+                raise EventFormatError("payload digest does not match the payload")
+            object.__setattr__(self, "payload_digest", digest)
+        object.__setattr__(self, "kind", EventKind(self.kind))
+        object.__setattr__(self, "subjects", tuple(self.subjects))
+
+    def _head(self) -> dict[str, Any]:
+        return {
+            "actor": self.actor,
+            "index": self.index,
+            "kind": self.kind.value,
+            "prev": self.prev.hex(),
+            "subjects": list(self.subjects),
+            "time": format_time(self.time),
+            "v": FORMAT_VERSION,
+        }
+
+    @cached_property
+    def record(self) -> bytes:
+        """The bytes hashed into the tree (payload replaced by its digest)."""
+        return canonical_json({**self._head(), "payload_digest": self.payload_digest.hex()})
+
+    @cached_property
+    def leaf_hash(self) -> bytes:
+        return leaf_hash(self.record)
+
+    @cached_property
+    def line(self) -> bytes:
+        """The stored/exported form: canonical JSON with the payload (or its digest)."""
+        if self.payload is None:
+            return self.record
+        return canonical_json({**self._head(), "payload": self.payload})
+
+    def redacted(self) -> AuditEvent:
+        """The same event with its payload withheld; its leaf hash is unchanged."""
+        return AuditEvent(
+            self.index,
+            self.time,
+            self.kind,
+            self.actor,
+            self.subjects,
+            None,
+            self.prev,
+            self.payload_digest,
+        )
+
+    @classmethod
+    def from_line(cls, line: bytes, *, position: int | None = None) -> AuditEvent:
+        """Decode a stored line; `position` (where it was found) only labels errors."""
+        value = parse_canonical(line)
+        try:
+            return cls._from_object(value)
+        except EventFormatError as exc:
+            raise EventFormatError(exc.message, index=position) from exc
+
+    @classmethod
+    def _from_object(cls, value: Any) -> AuditEvent:
+        if not isinstance(value, dict):
+            raise EventFormatError("an event is a JSON object")
+        redacted = "payload_digest" in value
+        body = "payload_digest" if redacted else "payload"
+        if set(value) != _LINE_FIELDS | {body}:
+            raise EventFormatError(f"members must be {sorted(_LINE_FIELDS | {body})}")
+        if value["v"] != FORMAT_VERSION:
+            raise EventFormatError(f"unknown event format version {value['v']!r}")
+        index, subjects = value["index"], value["subjects"]
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise EventFormatError("index must be an integer")
+        if not isinstance(subjects, list) or not all(isinstance(s, str) for s in subjects):
+            raise EventFormatError("subjects must be a list of strings")
+        if not isinstance(value["actor"], str):
+            raise EventFormatError("actor must be a string")
+        try:
+            kind = EventKind(value["kind"])
+            prev = bytes.fromhex(value["prev"])
+            digest = bytes.fromhex(value["payload_digest"]) if redacted else b""
+        except (TypeError, ValueError) as exc:
+            raise EventFormatError(f"bad kind or hash: {exc}") from exc
+        payload = None if redacted else value["payload"]
+        if payload is not None and not isinstance(payload, dict):
+            raise EventFormatError("payload must be a JSON object")
+        if redacted and value["payload_digest"] != digest.hex():
+            raise EventFormatError("payload_digest must be lowercase hex")
+        if value["prev"] != prev.hex():
+            raise EventFormatError("prev must be lowercase hex")
+        return cls(
+            index,
+            parse_time(value["time"]),
+            kind,
+            value["actor"],
+            tuple(subjects),
+            payload,
+            prev,
+            digest,
+        )

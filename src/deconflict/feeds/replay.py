@@ -1,0 +1,32 @@
+"""Replay: feed reports into `Tracks` and stop at every cycle time, as a live feed would.
+
+The caller runs its cycle (detection, conformance, alerts) at each yielded time; by
+then every report up to and including that time has been ingested, and none later.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+
+from deconflict.engine.tactical.state import PositionReport, Tracks
+
+DEFAULT_PERIOD_S = 1.0
+
+
+def cycles(
+    reports: Iterable[PositionReport], tracks: Tracks, period: float = DEFAULT_PERIOD_S
+) -> Iterator[float]:
+    """Cycle times on multiples of `period` from the first report to the last."""
+    if period <= 0.0:
+        raise ValueError(f"the cycle period must be positive, not {period:g} s")
+    cycle: float | None = None
+    for report in reports:
+        if cycle is None:
+            cycle = math.ceil(report.time / period) * period
+        while report.time > cycle:
+            yield cycle
+            cycle += period
+        tracks.ingest(report)
+    if cycle is not None:
+        yield cycle
