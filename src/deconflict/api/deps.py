@@ -79,9 +79,12 @@ def _one_declaration(document: dict[str, Any]) -> Declaration:
     return declaration
 
 
-def body_hash(body: BaseModel | None, *scope: str) -> str:
+def body_hash(key: str | None, body: BaseModel | None, *scope: str) -> str:
     """A digest of the request (what it asks, and of which path), to tell a retry from a
-    different request that reuses the same idempotency key."""
+    different request that reuses the same idempotency key; without a key, nothing is
+    remembered and there is nothing to tell apart."""
+    if key is None:
+        return ""
     dumped = body.model_dump() if body is not None else None
     canonical = json.dumps([list(scope), dumped], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -70,7 +70,7 @@ def submit(
             caller,
             declaration,
             idempotency_key=idempotency_key,
-            request_hash=body_hash(body, "POST /v1/operations"),
+            request_hash=body_hash(idempotency_key, body, "POST /v1/operations"),
         )
     except Rejected as refusal:
         REJECTED.inc()
@@ -191,7 +191,7 @@ def update(
         declaration,
         expected_version(if_match, version),
         idempotency_key=idempotency_key,
-        request_hash=body_hash(body, f"PUT /v1/operations/{operation_id}"),
+        request_hash=body_hash(idempotency_key, body, f"PUT /v1/operations/{operation_id}"),
     )
     _etag(response, decision.operation.version)
     return decision_view(decision)
@@ -217,7 +217,9 @@ def _transition(target: OperationState):  # type: ignore[no-untyped-def]
             target,
             expected,
             idempotency_key=idempotency_key,
-            request_hash=body_hash(None, f"POST /v1/operations/{operation_id}:{target}"),
+            request_hash=body_hash(
+                idempotency_key, None, f"POST /v1/operations/{operation_id}:{target}"
+            ),
         )
         _etag(response, decision.operation.version)
         return decision_view(decision)

@@ -53,7 +53,7 @@ def declare(
         one_declaration(body.geojson, "/geojson"),
         tuple(body.binds),
         idempotency_key=idempotency_key,
-        request_hash=body_hash(body, "POST /v1/zones"),
+        request_hash=body_hash(idempotency_key, body, "POST /v1/zones"),
     )
     response.status_code = 200 if replayed else 201
     response.headers["ETag"] = f'"{zone.version}"'
@@ -82,7 +82,7 @@ def change(
         tuple(body.binds),
         expected_version(if_match, version),
         idempotency_key=idempotency_key,
-        request_hash=body_hash(body, f"PUT /v1/zones/{zone_id}"),
+        request_hash=body_hash(idempotency_key, body, f"PUT /v1/zones/{zone_id}"),
     )
     response.headers["ETag"] = f'"{zone.version}"'
     return {**zone_view(zone), "replayed": replayed}

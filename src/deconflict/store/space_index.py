@@ -25,10 +25,19 @@ def _is_sqlite(connection: Connection) -> bool:
     return connection.dialect.name == "sqlite"
 
 
-_INSERT_PIECE = pieces.insert()
-_INSERT_BOX = sa.text(
+_NAMES = ("owner_kind", "owner_id", "lon_min", "lon_max", "lat_min", "lat_max")
+_NAMES += ("alt_min", "alt_max", "t_min", "t_max")
+_COLUMNS = ", ".join(_NAMES)
+_VALUES = ", ".join(f":{name}" for name in _NAMES)
+_INSERT_PIECE_SQLITE = f"INSERT INTO pieces ({_COLUMNS}) VALUES ({_VALUES})"
+_INSERT_BOX_SQLITE = (
     "INSERT INTO piece_boxes VALUES (:id, :lon_min, :lon_max, :lat_min, :lat_max,"
     " :alt_min, :alt_max, :t_min, :t_max)"
+)
+_INSERT_PIECES_POSTGRESQL = sa.text(
+    f"INSERT INTO pieces ({_COLUMNS}, box) VALUES ({_VALUES},"
+    " ST_MakeLine(ST_MakePoint(:lon_min, :lat_min, :alt_min, :t_min),"
+    " ST_MakePoint(:lon_max, :lat_max, :alt_max, :t_max)))"
 )
 
 
@@ -52,20 +61,17 @@ def insert_boxes(connection: Connection, owner_kind: str, owner_id: str, boxes: 
     if not rows:
         return
     if _is_sqlite(connection):
-        for row in rows:
-            new_id = connection.execute(_INSERT_PIECE, row).inserted_primary_key[0]
-            connection.execute(_INSERT_BOX, {"id": new_id, **row})
+        # The R*Tree row takes the piece's id; straight to the driver (same transaction),
+        # as SQLAlchemy's per-statement work outweighed these small inserts.
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            for row in rows:
+                cursor.execute(_INSERT_PIECE_SQLITE, row)
+                cursor.execute(_INSERT_BOX_SQLITE, {"id": cursor.lastrowid, **row})
+        finally:
+            cursor.close()
     else:
-        connection.execute(
-            sa.text(
-                "INSERT INTO pieces (owner_kind, owner_id, lon_min, lon_max, lat_min, lat_max,"
-                " alt_min, alt_max, t_min, t_max, box) VALUES (:owner_kind, :owner_id, :lon_min,"
-                " :lon_max, :lat_min, :lat_max, :alt_min, :alt_max, :t_min, :t_max,"
-                " ST_MakeLine(ST_MakePoint(:lon_min, :lat_min, :alt_min, :t_min),"
-                " ST_MakePoint(:lon_max, :lat_max, :alt_max, :t_max)))"
-            ),
-            rows,
-        )
+        connection.execute(_INSERT_PIECES_POSTGRESQL, rows)
 
 
 def delete_boxes(connection: Connection, owner_kind: str, owner_id: str) -> None:
