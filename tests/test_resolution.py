@@ -312,15 +312,6 @@ def test_shifted_route_keeps_its_shape() -> None:
         flight.shifted(metres=30_000.0)
 
 
-ROUTE_CLAMP_BUG = (
-    "BUG: a route leg's band is clamped at the -500 m floor (and the 30 km ceiling); the "
-    "altitude solver shifts the clamped band, but shifting a route moves its waypoints, so "
-    "the leg's real band after the shift is lower than solved for, the answer fails "
-    "verification and no altitude suggestion is made although one exists"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=ROUTE_CLAMP_BUG)
 def test_route_near_the_floor_gets_the_smallest_climb() -> None:
     """A route at -400 m with a 300 m vertical half-width flies the band -500…-100 m
     (clamped); blue holds -500…1000 m. Climbing 1700 m (waypoints at 1300 m, band from

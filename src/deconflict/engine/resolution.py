@@ -120,9 +120,11 @@ def _delay(airspace: Airspace, declaration: Declaration) -> Suggestion | None:
     return Suggestion(SuggestionKind.DELAY, shift, text, changed)
 
 
-def _altitude(airspace: Airspace, declaration: Declaration) -> Suggestion | None:
+def _vertical_blocks(airspace: Airspace, declaration: Declaration) -> list[tuple[float, float]]:
+    """Open intervals of upward shifts (metres) at which `declaration`'s bands, as they are
+    now, would conflict: (low, high) means shifting by any s with low < s < high does."""
+    blocks: list[tuple[float, float]] = []
     pieces = compile_pieces(declaration)
-    up: list[tuple[float, float]] = []
     for probe in airspace.probe(declaration, pieces, altitude_slack=(_FULL_RANGE, _FULL_RANGE)):
         positions, rows = _gaps_ignoring(probe, "vertical")
         piece = probe.piece
@@ -135,22 +137,49 @@ def _altitude(airspace: Airspace, declaration: Declaration) -> Suggestion | None
         v = probe.minima.vertical[positions]
         low = rows.lower[positions] - piece.upper - v - margin
         high = rows.upper[positions] - piece.lower + v + margin
-        up += zip(low.tolist(), high.tolist(), strict=True)
-    down = [(-high, -low) for low, high in up]
+        blocks += zip(low.tolist(), high.tolist(), strict=True)
+    return blocks
+
+
+def _free_shift(
+    airspace: Airspace, declaration: Declaration, sign: float, limit: float
+) -> tuple[float, Declaration] | None:
+    """The smallest shift in direction `sign` that clears every band, with the shifted
+    declaration, or None within `limit`.
+
+    The blocks are solved for the bands as they are; a route's leg band clamped at the
+    floor or ceiling widens when shifted away from it (its waypoints move, not the clamped
+    band), so the answer is re-solved from the shifted declaration until it stands. Each
+    step is the least shift the current bands allow, and the real bands are never
+    narrower than those, so no smaller clear shift is skipped.
+    """
+    total, current = 0.0, declaration
+    for _ in range(8):
+        up = _vertical_blocks(airspace, current)
+        blocks = up if sign > 0 else [(-high, -low) for low, high in up]
+        step = smallest_free_shift(blocks, limit - total)
+        if step is None:
+            return None
+        if step == 0.0:
+            return (total, current) if total > 0.0 else None
+        total += step
+        try:
+            current = declaration.shifted(metres=sign * total)
+        except InputError:
+            return None  # the free band is above the ceiling or below the floor
+    return None
+
+
+def _altitude(airspace: Airspace, declaration: Declaration) -> Suggestion | None:
     # Never suggest going below the ground: a band already low may stay, none goes lower.
     lowest = min(v.band.lower for v in declaration.volumes)
     floor = min(lowest, 0.0)
     options = []
-    for sign, intervals in ((1.0, up), (-1.0, down)):
+    for sign in (1.0, -1.0):
         limit = _FULL_RANGE if sign > 0 else lowest - floor
-        shift = smallest_free_shift(intervals, limit)
-        if shift is None or shift == 0.0:
-            continue
-        try:
-            changed = declaration.shifted(metres=sign * shift)
-        except InputError:
-            continue  # the free band is above the ceiling or below the floor
-        options.append((shift, sign, changed))
+        found = _free_shift(airspace, declaration, sign, limit)
+        if found is not None:
+            options.append((found[0], sign, found[1]))
     for shift, sign, changed in sorted(options, key=lambda o: o[0]):
         if _verified(airspace, changed):
             band = changed.volumes[0].band
