@@ -9,23 +9,18 @@ would call a conflict always has intersecting boxes (tested against brute force)
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 
 from deconflict.engine.boxes import probe_boxes
-from deconflict.engine.compile import compile_pieces
+from deconflict.engine.compile import compile_many, compile_pieces, gc_paused
 from deconflict.engine.conflict import Conflict, Encounter, Report
-from deconflict.engine.exact import (
-    MinimaColumns,
-    PlaneView,
-    conflicting,
-    screen,
-    time_gaps,
-    vertical_gaps,
-)
+from deconflict.engine.exact import Hits, MinimaColumns, NewPieces, PlaneView, measure
 from deconflict.engine.grid_index import SpaceTimeIndex
 from deconflict.engine.table import PieceTable, Rows
 from deconflict.geo.declaration import Declaration, Kind
@@ -55,11 +50,13 @@ class Airspace:
         self._table = PieceTable()
         self._index = SpaceTimeIndex()
         self._declarations: list[Declaration | None] = []
-        self._rows: list[NDArray[np.int64]] = []
         self._slot_of: dict[str, int] = {}
         self._party_code: dict[str, int] = {}
         self._slot_party = np.zeros(0, dtype=np.int64)
         self._slot_kind = np.zeros(0, dtype=np.int64)
+        self._slot_first = np.zeros(0, dtype=np.int64)
+        self._slot_count = np.zeros(0, dtype=np.int64)
+        """Each slot's pieces are the table rows first … first + count - 1."""
         self._matrices: tuple[NDArray, NDArray, NDArray, NDArray] | None = None
 
     # --- contents ---------------------------------------------------------------------
@@ -87,47 +84,60 @@ class Airspace:
             self._matrices = None
         return code
 
-    def _new_slot(self, declaration: Declaration) -> int:
-        slot = len(self._declarations)
-        self._declarations.append(declaration)
-        self._slot_of[declaration.id] = slot
-        if slot >= len(self._slot_party):
-            size = max(1024, 2 * len(self._slot_party))
-            self._slot_party = np.resize(self._slot_party, size)
-            self._slot_kind = np.resize(self._slot_kind, size)
-        self._slot_party[slot] = self._party(declaration.party)
-        self._slot_kind[slot] = _KIND_CODE[declaration.kind]
-        return slot
-
     def add(self, declaration: Declaration) -> None:
         """Store one declaration (replacing any with the same id), updating the index."""
         self.add_many([declaration])
 
     def add_many(self, declarations: Iterable[Declaration]) -> None:
-        """Store many declarations; on a small index the index is repacked in bulk."""
-        new_rows = []
-        for declaration in declarations:
-            if declaration.id in self._slot_of:
-                self.remove(declaration.id)
-            slot = self._new_slot(declaration)
-            rows = self._table.append(slot, compile_pieces(declaration))
-            self._rows.append(rows)
-            new_rows.append(rows)
-        if not new_rows:
+        """Store many declarations (each replacing any with the same id; the last of a
+        repeated id wins), compiled and appended in bulk; on a small index the index is
+        repacked in bulk. A declaration that fails to compile leaves nothing changed."""
+        batch = list(declarations)
+        if not batch:
             return
-        rows = np.concatenate(new_rows)
-        if len(rows) >= max(BULK_LOAD_THRESHOLD, len(self._index)):
-            live = self._table.all_rows()
-            self._index.bulk_load(live, self._table.bounds[live])
-        else:
-            self._index.insert(rows, self._table.bounds[rows])
+        last = {declaration.id: i for i, declaration in enumerate(batch)}
+        if len(last) < len(batch):
+            batch = [d for i, d in enumerate(batch) if last[d.id] == i]
+        with gc_paused() if len(batch) >= BULK_LOAD_THRESHOLD else contextlib.nullcontext():
+            pieces = compile_many(batch)
+            for declaration in batch:
+                if declaration.id in self._slot_of:
+                    self.remove(declaration.id)
+            slots = self._new_slots(batch)
+            start = len(self._table)
+            rows = self._table.extend(slots[pieces.owner], pieces)
+            counts = np.bincount(pieces.owner, minlength=len(batch))
+            self._slot_first[slots] = start + np.cumsum(counts) - counts
+            self._slot_count[slots] = counts
+            if len(rows) >= max(BULK_LOAD_THRESHOLD, len(self._index)):
+                live = self._table.all_rows()
+                self._index.bulk_load(live, self._table.bounds[live])
+            else:
+                self._index.insert(rows, self._table.bounds[rows])
+
+    def _new_slots(self, batch: list[Declaration]) -> NDArray[np.int64]:
+        """Slots for new declarations, with their party and kind codes."""
+        first = len(self._declarations)
+        slots = np.arange(first, first + len(batch), dtype=np.int64)
+        self._declarations.extend(batch)
+        self._slot_of.update(zip((d.id for d in batch), slots.tolist(), strict=True))
+        if first + len(batch) > len(self._slot_party):
+            size = max(1024, 2 * len(self._slot_party), first + len(batch))
+            for name in ("_slot_party", "_slot_kind", "_slot_first", "_slot_count"):
+                grown = np.zeros(size, dtype=np.int64)
+                grown[:first] = getattr(self, name)[:first]
+                setattr(self, name, grown)
+        self._slot_party[slots] = [self._party(d.party) for d in batch]
+        self._slot_kind[slots] = [_KIND_CODE[d.kind] for d in batch]
+        return slots
 
     def remove(self, declaration_id: str) -> Declaration:
         """Take a declaration out of the airspace and the index."""
         slot = self._slot_of.pop(declaration_id)
         declaration = self._declarations[slot]
         assert declaration is not None
-        rows = self._rows[slot]
+        first = int(self._slot_first[slot])
+        rows = np.arange(first, first + int(self._slot_count[slot]), dtype=np.int64)
         self._index.delete(rows, self._table.bounds[rows])
         self._table.kill(rows)
         self._declarations[slot] = None
@@ -186,12 +196,11 @@ class Airspace:
             altitude_slack=altitude_slack,
         )
         if use_index:
-            candidates = self._index.query_each(boxes)
+            number, ids = self._index.query_pairs(boxes)
         else:  # the brute-force reference: every stored piece is a candidate
-            candidates = [self._table.all_rows() for _ in pieces]
-        counts = [len(c) for c in candidates]
-        ids = np.concatenate(candidates) if candidates else np.empty(0, np.int64)
-        number = np.repeat(np.arange(len(pieces), dtype=np.int64), counts)
+            every = self._table.all_rows()
+            number = np.repeat(np.arange(len(pieces), dtype=np.int64), len(every))
+            ids = np.tile(every, len(pieces))
         keep = self._table.alive(ids)
         own = self._slot_of.get(declaration.id, -1)
         rows = self._table.gather(ids[keep])
@@ -232,22 +241,49 @@ class Airspace:
         and benchmarks compare with.
         """
         pieces = compile_pieces(declaration)
+        new = NewPieces.of(pieces)
         number, rows, minima = self._candidates(declaration, pieces, use_index=use_index)
-        maybe = screen(pieces, number, rows, minima)
-        probes = _split(pieces, number[maybe], rows.take(maybe), minima.take(maybe))
+        hits = measure(new, number, rows, minima)
+        areas = self._areas(new, hits) if with_areas else None
         found: dict[int, list[Encounter]] = {}
-        for probe in probes:
-            if len(probe.rows) == 0:
-                continue
-            for owner, encounter in self._encounters(probe, with_areas):
-                found.setdefault(owner, []).append(encounter)
+        overlap_start = np.maximum(new.start[hits.number], hits.rows.start)
+        overlap_end = np.minimum(new.end[hits.number], hits.rows.end)
+        overlapping = hits.time < 0
+        starts = np.where(overlapping, overlap_start, overlap_end).tolist()
+        ends = np.where(overlapping, overlap_end, overlap_start).tolist()
+        for k, (owner, volume, other_volume, h, v, t, lon, lat) in enumerate(
+            zip(
+                hits.rows.owner.tolist(),
+                new.volume[hits.number].tolist(),
+                hits.rows.volume.tolist(),
+                hits.horizontal.tolist(),
+                hits.vertical.tolist(),
+                hits.time.tolist(),
+                hits.where[:, 0].tolist(),
+                hits.where[:, 1].tolist(),
+                strict=True,
+            )
+        ):
+            encounter = Encounter(
+                volume,
+                other_volume,
+                h,
+                v,
+                t,
+                starts[k],
+                ends[k],
+                lon,
+                lat,
+                areas[k] if areas is not None else None,
+            )
+            found.setdefault(owner, []).append(encounter)
         conflicts = []
         for slot, encounters in found.items():
             other = self._declarations[slot]
             assert other is not None
-            minima = self.policy.between(declaration.party, other.party) or Minima()
+            pair = self.policy.between(declaration.party, other.party) or Minima()
             if other.kind is not Kind.OPERATION or declaration.kind is not Kind.OPERATION:
-                minima = Minima()
+                pair = Minima()
             conflicts.append(
                 Conflict(
                     declaration.id,
@@ -255,55 +291,28 @@ class Airspace:
                     other.party,
                     other.kind,
                     other.priority,
-                    minima,
+                    pair,
                     tuple(sorted(encounters, key=lambda e: (e.start, e.volume, e.other_volume))),
                 )
             )
         conflicts.sort(key=lambda c: (c.first.start, c.other))
         return Report(declaration.id, declaration.party, tuple(conflicts))
 
-    def _encounters(self, probe: Probe, with_areas: bool) -> Iterator[tuple[int, Encounter]]:
-        piece, rows, minima = probe.piece, probe.rows, probe.minima
-        time = time_gaps(piece, rows)
-        vertical = vertical_gaps(piece, rows)
-        maybe = minima.applies & (time < minima.time) & (vertical < minima.vertical)
-        if not maybe.any():
-            return
-        rows, minima, time, vertical = (
-            rows.take(maybe),
-            minima.take(maybe),
-            time[maybe],
-            vertical[maybe],
-        )
-        view = PlaneView(piece, rows)
-        positions = np.arange(len(rows), dtype=np.int64)
-        horizontal, interiors = view.horizontal_gaps(positions, minima.horizontal)
-        hits = np.flatnonzero(conflicting((horizontal, vertical, time), interiors, minima))
-        if len(hits) == 0:
-            return
-        where = view.closest_points(hits)
-        areas = view.overlap_areas(hits, minima.horizontal[hits]) if with_areas else None
-        for n, k in enumerate(hits):
-            overlap_start = max(piece.start, rows.start[k])
-            overlap_end = min(piece.end, rows.end[k])
-            start, end = (
-                (overlap_start, overlap_end) if time[k] < 0 else (overlap_end, overlap_start)
-            )
-            yield (
-                int(rows.owner[k]),
-                Encounter(
-                    piece.volume,
-                    int(rows.volume[k]),
-                    float(horizontal[k]),
-                    float(vertical[k]),
-                    float(time[k]),
-                    float(start),
-                    float(end),
-                    float(where[n, 0]),
-                    float(where[n, 1]),
-                    areas[n] if areas is not None else None,
-                ),
-            )
+    def _areas(self, new: NewPieces, hits: Hits) -> list[shapely.Geometry]:
+        """Where each hit comes within its minimum, drawn per new piece (GeoJSON output
+        only, so measured piece by piece with `PlaneView`)."""
+        areas: list[shapely.Geometry] = [None] * len(hits.number)
+        for number in np.unique(hits.number).tolist():
+            at = np.flatnonzero(hits.number == number)
+            view = PlaneView(new.pieces[number], hits.rows.take(at))
+            positions = np.arange(len(at), dtype=np.int64)
+            for k, area in zip(
+                at.tolist(),
+                view.overlap_areas(positions, hits.minima.horizontal[at]),
+                strict=True,
+            ):
+                areas[k] = area
+        return areas
 
 
 def _split(

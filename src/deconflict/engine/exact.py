@@ -9,6 +9,9 @@ one case (zero horizontal minimum, two polygons) the interiors are tested direct
 Horizontal distances are measured in the `LocalPlane` centred on the new piece; see
 `geo.projection` for why that is within 0.03 % of the geodesic, and `geo.pieces` for why
 every deciding measurement stays inside the plane's trusted radius.
+
+`measure` decides all (new piece, candidate) pairs of a check together (`PairPlanes`);
+`PlaneView` is the same measurement for one piece, which suggestions and tests use.
 """
 
 from __future__ import annotations
@@ -24,7 +27,13 @@ from pyproj import Geod
 from deconflict.engine.table import Rows
 from deconflict.geo.altitude import REFERENCE_CODES, margin_matrix
 from deconflict.geo.pieces import Piece, PieceKind
-from deconflict.geo.projection import MAX_RELATIVE_ERROR, LocalPlane, project
+from deconflict.geo.projection import (
+    MAX_RELATIVE_ERROR,
+    WGS84_A,
+    WGS84_E2,
+    LocalPlane,
+    project,
+)
 
 WGS84 = Geod(ellps="WGS84")
 _MARGINS = np.asarray(margin_matrix(), dtype=np.float64)
@@ -47,7 +56,8 @@ class MinimaColumns:
     time: NDArray[np.float64]
     applies: NDArray[np.bool_]
 
-    def take(self, mask: NDArray[np.bool_]) -> MinimaColumns:
+    def take(self, mask: NDArray[np.bool_] | NDArray[np.int64]) -> MinimaColumns:
+        """The subset selected by a boolean mask or positions."""
         return MinimaColumns(
             self.horizontal[mask], self.vertical[mask], self.time[mask], self.applies[mask]
         )
@@ -246,46 +256,293 @@ def conflicting(
     return minima.applies & close & (vertical < minima.vertical) & (time < minima.time)
 
 
-def screen(
-    pieces: list[Piece], number: NDArray[np.int64], rows: Rows, minima: MinimaColumns
-) -> NDArray[np.bool_]:
-    """Which (piece, candidate) pairs may conflict, for all pieces of a declaration at once.
+def unproject(
+    x: NDArray[np.float64], y: NDArray[np.float64], lon0: NDArray, lat0: NDArray
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """`LocalPlane(lon0, lat0).inverse(x, y)` with a centre per point (the same formulas).
 
-    Time and altitude are decided exactly here; so is the horizontal gap between two
-    capsules (most pairs), measured in each piece's own plane with a margin of the
-    plane's error, so that only pairs that are, or are close to, a conflict go on to the
-    per-piece exact check. Pairs with a polygon always go on.
+    Why here and not in `geo.projection`: only the engine's all-pairs measurement needs
+    a centre per point, and the plane's own inverse stays the reference it is tested as.
     """
-    if len(rows) == 0:
-        return np.zeros(0, dtype=bool)
-    start = np.array([p.start for p in pieces])[number]
-    end = np.array([p.end for p in pieces])[number]
-    lower = np.array([p.lower for p in pieces])[number]
-    upper = np.array([p.upper for p in pieces])[number]
-    reference = np.array([_REFERENCE_CODE[p.reference] for p in pieces])[number]
-    time = np.maximum(start, rows.start) - np.minimum(end, rows.end)
-    vertical = (
-        np.maximum(lower, rows.lower)
-        - np.minimum(upper, rows.upper)
-        - _MARGINS[reference, rows.reference]
-    )
-    maybe = minima.applies & (time < minima.time) & (vertical < minima.vertical)
-    kinds = np.array([p.kind for p in pieces])[number]
-    capsules = maybe & (kinds == PieceKind.CAPSULE) & (rows.kind == PieceKind.CAPSULE)
-    if capsules.any():
-        at = np.flatnonzero(capsules)
-        which = number[at]
-        centre = np.array([p.center for p in pieces])[which]
-        segment = np.array([p.segment for p in pieces])[which]
-        radius = np.array([p.radius for p in pieces])[which]
-        lon0, lat0 = centre[:, 0], centre[:, 1]
-        qax, qay = project(segment[:, 0], segment[:, 1], lon0, lat0)
-        qbx, qby = project(segment[:, 2], segment[:, 3], lon0, lat0)
-        ax, ay = project(rows.ax[at], rows.ay[at], lon0, lat0)
-        bx, by = project(rows.bx[at], rows.by[at], lon0, lat0)
-        distance = segment_distances((qax, qay, qbx, qby), ax, ay, bx, by)
-        clear = distance - radius - rows.radius[at] >= (
-            minima.horizontal[at] + PLANE_ERROR * distance + PLANE_SLACK_M
+    phi0 = np.radians(lat0)
+    sin_phi0, cos_phi0 = np.sin(phi0), np.cos(phi0)
+    w = 1 - WGS84_E2 * sin_phi0**2
+    m_scale = WGS84_A * (1 - WGS84_E2) / w**1.5
+    n_scale = WGS84_A / np.sqrt(w)
+    u, v = x / n_scale, y / m_scale
+    c = np.hypot(u, v)
+    small = c < 1e-12
+    safe_c = np.where(small, 1.0, c)
+    sin_c, cos_c = np.sin(c), np.cos(c)
+    sin_phi = cos_c * sin_phi0 + np.where(small, 0.0, v * sin_c * cos_phi0 / safe_c)
+    phi = np.arcsin(np.clip(sin_phi, -1.0, 1.0))
+    dlon = np.arctan2(u * sin_c, c * cos_phi0 * cos_c - v * sin_phi0 * sin_c)
+    dlon = np.where(small, 0.0, dlon)
+    lon = (lon0 + np.degrees(dlon) + 180.0) % 360.0 - 180.0
+    return lon, np.degrees(phi)
+
+
+@dataclass(frozen=True, slots=True)
+class NewPieces:
+    """The new declaration's pieces as columns, so that all pairs are measured at once.
+
+    `qax…qby` is each capsule's core in its own plane (the plane centred on the piece),
+    where every distance to that piece is measured.
+    """
+
+    pieces: list[Piece]
+    kind: NDArray[np.int64]
+    reference: NDArray[np.int64]
+    volume: NDArray[np.int64]
+    start: NDArray[np.float64]
+    end: NDArray[np.float64]
+    lower: NDArray[np.float64]
+    upper: NDArray[np.float64]
+    radius: NDArray[np.float64]
+    lon0: NDArray[np.float64]
+    lat0: NDArray[np.float64]
+    qax: NDArray[np.float64]
+    qay: NDArray[np.float64]
+    qbx: NDArray[np.float64]
+    qby: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, pieces: list[Piece]) -> NewPieces:
+        """Columns of `pieces`, in their order."""
+        ints = np.array(
+            [(p.kind, _REFERENCE_CODE[p.reference], p.volume) for p in pieces], dtype=np.int64
+        ).reshape(-1, 3)
+        floats = np.array(
+            [(p.start, p.end, p.lower, p.upper, p.radius, *p.center, *p.segment) for p in pieces],
+            dtype=np.float64,
+        ).reshape(-1, 11)
+        lon0, lat0 = floats[:, 5], floats[:, 6]
+        n = len(pieces)
+        x, y = project(
+            np.concatenate([floats[:, 7], floats[:, 9]]),
+            np.concatenate([floats[:, 8], floats[:, 10]]),
+            np.concatenate([lon0, lon0]),
+            np.concatenate([lat0, lat0]),
         )
-        maybe[at[clear]] = False
-    return maybe
+        qax, qay, qbx, qby = x[:n], y[:n], x[n:], y[n:]
+        return cls(
+            pieces,
+            ints[:, 0],
+            ints[:, 1],
+            ints[:, 2],
+            *(floats[:, i] for i in range(7)),
+            qax,
+            qay,
+            qbx,
+            qby,
+        )
+
+
+class PairPlanes:
+    """(new piece, candidate) pairs, each measured in the plane of its new piece.
+
+    The same measurement as `PlaneView`, for the pieces of a whole declaration at once:
+    a route of a dozen pieces costs a few array operations, not a dozen rounds of them.
+    """
+
+    def __init__(self, new: NewPieces, number: NDArray[np.int64], rows: Rows) -> None:
+        self.new, self.number, self.rows = new, number, rows
+        self.lon0, self.lat0 = new.lon0[number], new.lat0[number]
+        n = len(number)
+        # Both ends of every candidate core in one call: a call costs more than its points.
+        x, y = project(
+            np.concatenate([rows.ax, rows.bx]),
+            np.concatenate([rows.ay, rows.by]),
+            np.concatenate([self.lon0, self.lon0]),
+            np.concatenate([self.lat0, self.lat0]),
+        )
+        self._segments = (x[:n], y[:n], x[n:], y[n:])
+        self._queries: NDArray[np.object_] | None = None
+        self._shrunk: dict[int, shapely.Geometry] = {}
+        self._geometries = np.empty(n, dtype=object)
+        self._built = np.zeros(n, dtype=bool)
+        self._near = np.empty(0, dtype=np.int64)
+        self._middles = np.empty((0, 2), dtype=np.float64)
+
+    def _queries_by_piece(self) -> NDArray[np.object_]:
+        """Each new piece's core in its own plane (polygons transformed, capsules as lines)."""
+        if self._queries is None:
+            new = self.new
+            out = np.empty(len(new.kind), dtype=object)
+            polygon = new.kind == PieceKind.POLYGON
+            if polygon.any():
+                shapes = np.array([new.pieces[i].polygon for i in np.flatnonzero(polygon)])
+                out[polygon] = _transform(shapes, new.lon0[polygon], new.lat0[polygon])
+            if (~polygon).any():
+                capsule = ~polygon
+                coords = np.stack(
+                    [
+                        np.column_stack([new.qax[capsule], new.qay[capsule]]),
+                        np.column_stack([new.qbx[capsule], new.qby[capsule]]),
+                    ],
+                    axis=1,
+                )
+                out[capsule] = shapely.linestrings(coords)
+            self._queries = out
+        return self._queries
+
+    def queries(self, at: NDArray[np.int64]) -> NDArray[np.object_]:
+        """The new piece's core of each pair at positions `at`."""
+        return self._queries_by_piece()[self.number[at]]
+
+    def candidates(self, at: NDArray[np.int64]) -> NDArray[np.object_]:
+        """Candidate cores of the pairs at `at`, each in its pair's plane (built once)."""
+        missing = at[~self._built[at]]
+        if len(missing):
+            polygon = self.rows.kind[missing] == PieceKind.POLYGON
+            if polygon.any():
+                chosen = missing[polygon]
+                self._geometries[chosen] = _transform(
+                    self.rows.polygons[chosen], self.lon0[chosen], self.lat0[chosen]
+                )
+            if (~polygon).any():
+                chosen = missing[~polygon]
+                ax, ay, bx, by = self.segments(chosen)
+                coords = np.stack([np.column_stack([ax, ay]), np.column_stack([bx, by])], axis=1)
+                self._geometries[chosen] = shapely.linestrings(coords)
+            self._built[missing] = True
+        return self._geometries[at]
+
+    def segments(self, at: NDArray[np.int64]) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+        """Candidate capsule cores of the pairs at `at` in their pairs' planes."""
+        ax, ay, bx, by = self._segments
+        return ax[at], ay[at], bx[at], by[at]
+
+    def _shrunk_queries(self, at: NDArray[np.int64]) -> NDArray[np.object_]:
+        """Polygon cores of the new pieces less `TOUCH_TOLERANCE_M`, one buffer per piece."""
+        queries = self._queries_by_piece()
+        numbers = self.number[at]
+        for number in np.unique(numbers).tolist():
+            if number not in self._shrunk:
+                self._shrunk[number] = shapely.buffer(queries[number], -TOUCH_TOLERANCE_M)
+        return np.array([self._shrunk[n] for n in numbers.tolist()], dtype=object)
+
+    def horizontal_gaps(self, minima: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
+        """`PlaneView.horizontal_gaps` of every pair: signed gaps, and whether each pair of
+        polygons has overlapping interiors (meaningful only where the gap is 0). Gaps
+        that the plane's error could decide are measured again on the ellipsoid."""
+        new, rows, number = self.new, self.rows, self.number
+        n = len(number)
+        gaps = np.empty(n, dtype=np.float64)
+        interiors = np.zeros(n, dtype=bool)
+        if n == 0:
+            return gaps, interiors
+        new_kind = new.kind[number]
+        both_capsules = (new_kind == PieceKind.CAPSULE) & (rows.kind == PieceKind.CAPSULE)
+        at = np.flatnonzero(both_capsules)
+        if len(at):
+            q = number[at]
+            query = (new.qax[q], new.qay[q], new.qbx[q], new.qby[q])
+            gaps[at] = segment_distances(query, *self.segments(at))
+        rest = np.flatnonzero(~both_capsules)
+        if len(rest):
+            query, others = self.queries(rest), self.candidates(rest)
+            distance = shapely.distance(query, others)
+            gaps[rest] = distance
+            both = (
+                (new_kind[rest] == PieceKind.POLYGON)
+                & (rows.kind[rest] == PieceKind.POLYGON)
+                & (distance == 0.0)
+            )
+            if both.any():
+                # Overlapping by less than the tolerance is touching: edges shared by two
+                # polygons may be drawn centimetres apart after cutting.
+                shrunk = self._shrunk_queries(rest[both])
+                interiors[rest[both]] = shapely.relate_pattern(
+                    query[both], others[both], "T********"
+                ) & shapely.intersects(shrunk, others[both])
+        radii = new.radius[number] + rows.radius
+        close = (gaps > 0.0) & (gaps - radii < minima + PLANE_ERROR * gaps + PLANE_SLACK_M)
+        # Every conflict is among these (a gap of 0, or close): their shortest lines are
+        # drawn once, for the geodesic gaps and for where the conflicts are.
+        near = np.flatnonzero(close | (gaps == 0.0))
+        self._near = near
+        self._middles = np.empty((0, 2), dtype=np.float64)
+        if len(near):
+            coords = self._closest_lines(near)
+            n = len(near)
+            lon0, lat0 = self.lon0[near], self.lat0[near]
+            ends = np.concatenate([coords[:, 0], coords[:, 1], coords.mean(axis=1)])
+            lon, lat = unproject(ends[:, 0], ends[:, 1], np.tile(lon0, 3), np.tile(lat0, 3))
+            self._middles = np.column_stack([lon[2 * n :], lat[2 * n :]])
+            again = close[near]
+            if again.any():
+                _, _, distance = WGS84.inv(
+                    lon[:n][again], lat[:n][again], lon[n : 2 * n][again], lat[n : 2 * n][again]
+                )
+                gaps[near[again]] = distance
+        return gaps - radii, interiors
+
+    def _closest_lines(self, at: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Ends of the shortest line between the cores of each pair at `at` (n × 2 × 2)."""
+        lines = shapely.shortest_line(self.queries(at), self.candidates(at))
+        return shapely.get_coordinates(lines).reshape(-1, 2, 2)
+
+    def closest_points(self, at: NDArray[np.int64]) -> NDArray[np.float64]:
+        """`PlaneView.closest_points` of the pairs at `at` (n × 2 lon/lat), which must be
+        among those `horizontal_gaps` found near (where every conflict is)."""
+        found = np.minimum(np.searchsorted(self._near, at), max(len(self._near) - 1, 0))
+        assert np.array_equal(self._near[found], at), "a conflict outside the near pairs"
+        return self._middles[found]
+
+
+def _transform(
+    shapes: NDArray[np.object_], lon0: NDArray[np.float64], lat0: NDArray[np.float64]
+) -> NDArray[np.object_]:
+    """Lon/lat geometries into metres, each in the plane centred on its own (lon0, lat0)."""
+    counts = shapely.get_num_coordinates(shapes)
+    lon0, lat0 = np.repeat(lon0, counts), np.repeat(lat0, counts)
+
+    def forward(coords: NDArray[np.float64]) -> NDArray[np.float64]:
+        x, y = project(coords[:, 0], coords[:, 1], lon0, lat0)
+        return np.column_stack([x, y])
+
+    return shapely.transform(shapes, forward)
+
+
+@dataclass(frozen=True, slots=True)
+class Hits:
+    """The conflicting (new piece, candidate) pairs of a check, with their gaps and the
+    middle of each closest approach."""
+
+    number: NDArray[np.int64]
+    rows: Rows
+    minima: MinimaColumns
+    horizontal: NDArray[np.float64]
+    vertical: NDArray[np.float64]
+    time: NDArray[np.float64]
+    where: NDArray[np.float64]
+
+
+def measure(new: NewPieces, number: NDArray[np.int64], rows: Rows, minima: MinimaColumns) -> Hits:
+    """Which (new piece, candidate) pairs conflict, all decided together.
+
+    Time and altitude are decided first and exactly, with arithmetic over all pairs;
+    only the pairs left are measured horizontally, each in the plane of its new piece.
+    """
+    time = np.maximum(new.start[number], rows.start) - np.minimum(new.end[number], rows.end)
+    vertical = (
+        np.maximum(new.lower[number], rows.lower)
+        - np.minimum(new.upper[number], rows.upper)
+        - _MARGINS[new.reference[number], rows.reference]
+    )
+    maybe = np.flatnonzero(minima.applies & (time < minima.time) & (vertical < minima.vertical))
+    number, rows, minima = number[maybe], rows.take(maybe), minima.take(maybe)
+    time, vertical = time[maybe], vertical[maybe]
+    planes = PairPlanes(new, number, rows)
+    horizontal, interiors = planes.horizontal_gaps(minima.horizontal)
+    hits = np.flatnonzero(conflicting((horizontal, vertical, time), interiors, minima))
+    return Hits(
+        number[hits],
+        rows.take(hits),
+        minima.take(hits),
+        horizontal[hits],
+        vertical[hits],
+        time[hits],
+        planes.closest_points(hits),
+    )

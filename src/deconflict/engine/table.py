@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from deconflict.engine.boxes import piece_box
+from deconflict.engine.compile import PieceColumns
 from deconflict.geo.altitude import REFERENCE_CODES
 from deconflict.geo.pieces import Piece, PieceKind
 
@@ -102,6 +103,23 @@ class PieceTable:
             self.bounds[row] = piece_box(piece)
         self._size = first + len(pieces)
         return np.arange(first, self._size, dtype=np.int64)
+
+    def extend(self, owner: NDArray[np.int64], pieces: PieceColumns) -> NDArray[np.int64]:
+        """Store the pieces of many declarations at once (`owner`: the slot of each
+        piece); returns their row numbers, in order."""
+        first, end = self._size, self._size + len(pieces)
+        self._grow(end)
+        c = self._columns
+        for name in _FLOAT_COLUMNS:
+            c[name][first:end] = getattr(pieces, name)
+        for name in ("volume", "kind", "reference"):
+            c[name][first:end] = getattr(pieces, name)
+        c["owner"][first:end] = owner
+        c["alive"][first:end] = 1
+        c["polygons"][first:end] = pieces.polygons
+        self.bounds[first:end] = pieces.bounds
+        self._size = end
+        return np.arange(first, end, dtype=np.int64)
 
     def kill(self, rows: NDArray[np.int64]) -> None:
         """Tombstone rows (their declaration was removed)."""
