@@ -28,7 +28,11 @@ from deconflict.geo.units import parse_duration, parse_length
 EXIT_CLEAR, EXIT_CONFLICTS, EXIT_BAD_INPUT = 0, 1, 2
 
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "deconflict.cli_tracks",
+    "deconflict.cli_channel",
+    "deconflict.cli_audit",
+)
 """Modules that add commands: each has ``add_commands(commands)``, which adds subparsers
 (setting ``module`` to its own name as a default), and ``run(args, out, err) -> int``.
 They import only argparse-level things at module level, so `check` stays quick."""

@@ -10,7 +10,7 @@ import os
 import shutil
 import sqlite3
 import time
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 from rich.console import Console
@@ -31,18 +31,14 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _environment(settings: Settings) -> None:
-    """Hand the settings to worker processes, which read DECONFLICT_* variables."""
-    for name in (
-        "database_url",
-        "data_dir",
-        "audience",
-        "party_claim",
-        "log_level",
-        "bench_endpoints",
-        "max_body_bytes",
-        "threads",
-    ):
-        os.environ[f"DECONFLICT_{name.upper()}"] = str(getattr(settings, name))
+    """Hand every setting to the worker processes, which read DECONFLICT_* variables
+    (one forgotten here would silently be its default in the workers)."""
+    for item in fields(Settings):
+        value = getattr(settings, item.name)
+        if item.name == "extra" or value is None:
+            continue
+        text = ",".join(value) if isinstance(value, tuple) else str(value)
+        os.environ[f"DECONFLICT_{item.name.upper()}"] = text
 
 
 def serve(settings: Settings) -> int:

@@ -42,6 +42,14 @@ class Settings:
     log_level: str = "info"
     bench_endpoints: bool = False
     """Serve /v1/_bench/insert (token check + one insert): the ceiling benchmarks compare to."""
+    dss_audience: tuple[str, ...] = ()
+    """Accepted `aud` of /dss/v1 tokens; empty: the server's host name (see docs)."""
+    dss_public_keys: tuple[str, ...] = ()
+    """PEM files of the RS256 keys of the DSS's authorization authority."""
+    dss_jwks_url: str | None = None
+    """A JWKS URL of the DSS's authorization authority."""
+    dss_base_url: str | None = None
+    """The hub's URL as USSs reach it (uss_base_url of native operations); else per request."""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property

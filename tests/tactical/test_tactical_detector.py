@@ -58,6 +58,7 @@ def test_pruned_equals_all_pairs_on_random_scenes(
         ("p2", "p2"): Minima(3 * NAUTICAL_MILE, 500 * FOOT),
     }
     detector = Detector(minima, look_ahead=look_ahead)
+    detector.all_pairs_below = 0  # the grid join even for a handful of aircraft
     states = _scene(seed, n, lat0, spread_km, fast, parties)
     assert_same(
         detector.detect(states), all_pairs(states, rule_from(minima, DEFAULT_MINIMA), look_ahead)
@@ -101,3 +102,22 @@ def test_no_aircraft_and_one_aircraft_give_no_pairs() -> None:
     for n in (0, 1):
         states = _scene(1, n, 0.0, 10.0, fast=False, parties=1)
         assert len(Detector().detect(states)) == 0
+
+
+def test_threads_change_nothing_but_the_time() -> None:
+    states = _scene(11, 3000, 49.0, 150.0, fast=False, parties=3)
+    one, two = Detector().detect(states), Detector(threads=2).detect(states)
+    assert len(one) > 1000
+    for name in ("i", "j", "time_to_loss", "cpa_time", "cpa_horizontal", "cpa_vertical"):
+        assert np.array_equal(getattr(one, name), getattr(two, name)), name
+    assert one.candidates == two.candidates
+
+
+def test_a_few_aircraft_skip_the_grid_with_the_same_answer() -> None:
+    states = _scene(5, 40, -33.0, 30.0, fast=True, parties=2)
+    direct, gridded = Detector(), Detector()
+    gridded.all_pairs_below = 0
+    a, b = direct.detect(states), gridded.detect(states)
+    assert len(a) > 10 and a.candidates == 40 * 39 // 2 > b.candidates
+    assert np.array_equal(a.i, b.i) and np.array_equal(a.j, b.j)
+    assert np.array_equal(a.cpa_time, b.cpa_time)

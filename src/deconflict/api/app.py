@@ -10,10 +10,22 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
 
 from deconflict import __version__
-from deconflict.api import health, operation, party, problems, zone
+from deconflict.api import (
+    audit,
+    channel,
+    dss,
+    health,
+    notice,
+    operation,
+    party,
+    problems,
+    stream,
+    track,
+    web,
+    zone,
+)
 from deconflict.api.auth import Verifier
 from deconflict.api.middleware import Guard, JsonLogFormatter
 from deconflict.application.hub import Hub
@@ -78,14 +90,15 @@ def create_app(settings: Settings, *, hub: Hub | None = None, migrate: bool = Tr
     problems.install(app)
     for module in (operation, zone, party, health):
         app.include_router(module.router)
+    for module in (track, stream, notice, channel, audit):
+        app.include_router(module.router)
     if settings.bench_endpoints:
         from deconflict.api import bench_probe
 
         app.include_router(bench_probe.router)
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
-
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    # The DSS's error reshaping must wrap everything (outermost), the screen come last.
+    dss.install(app, settings)  # ASTM F3548-21 under /dss/v1
+    web.install(app)  # the duty officer's screen at /, after the API routes
 
     return app

@@ -11,6 +11,7 @@ from dataclasses import replace
 from deconflict.application.hub import WRITE, Caller, Hub
 from deconflict.application.outcome import Decision
 from deconflict.application.submit_operation import remember, replay
+from deconflict.channel import outbox
 from deconflict.model.errors import InvalidTransition, NotFound, StaleVersion
 from deconflict.model.operation import Operation
 from deconflict.model.operation_state import OperationState, require_transition
@@ -53,6 +54,8 @@ def change_state(
             current, version=current.version + 1, state=target, updated_at=hub.clock()
         )
         operation_store.replace(connection, changed, current.version, None)
+        actor = caller.party or caller.subject
+        outbox.changed(connection, changed, f"operation.{target}", actor, hub.clock())
         if caller.party is not None:
             remember(connection, caller.party, idempotency_key, request_hash, changed, hub.clock())
     return Decision(changed, None)
@@ -78,4 +81,12 @@ def approve(hub: Hub, caller: Caller, ident: str) -> Operation:
             updated_at=hub.clock(),
         )
         operation_store.replace(connection, changed, current.version, None)
+        outbox.recorded(
+            connection,
+            "operation.accepted" if state is OperationState.ACCEPTED else "operation.changed",
+            party,
+            [ident],
+            {"version": changed.version, "state": str(state), "approved_by": party},
+            hub.clock(),
+        )
     return changed

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from deconflict.application.hub import READ, WRITE, Caller, Hub
+from deconflict.channel import outbox
 from deconflict.engine.boxes import declaration_index_boxes
 from deconflict.geo.declaration import Declaration, Kind
 from deconflict.model.errors import InvalidRequest, NotAllowed, NotFound, StaleVersion
@@ -17,6 +18,16 @@ from deconflict.model.zone import Zone
 from deconflict.store import idempotency
 from deconflict.store import party as party_store
 from deconflict.store import zone as zone_store
+
+
+def _facts(zone: Zone) -> dict:
+    """What the record keeps of a zone change."""
+    return {
+        "version": zone.version,
+        "binds": list(zone.binds),
+        "accepted_by": list(zone.accepted_by),
+        "in_force_version": zone.in_force_version,
+    }
 
 
 def _in_force(zone: Zone) -> Zone:
@@ -84,6 +95,8 @@ def declare_zone(
         zone = _in_force(zone)
         boxes = declaration_index_boxes(zone.in_force) if zone.in_force is not None else None
         zone_store.save(connection, zone, None if current is None else current.version, boxes)
+        kind = "zone.declared" if current is None else "zone.changed"
+        outbox.recorded(connection, kind, party, [zone.id], _facts(zone), now)
         if idempotency_key is not None:
             body = {"zone": zone.id, "version": zone.version}
             idempotency.remember(connection, party, idempotency_key, request_hash, 200, body, now)
@@ -111,6 +124,7 @@ def accept_zone(hub: Hub, caller: Caller, ident: str, version: int) -> Zone:
         )
         # Same version number: accepting records agreement, it does not change the zone.
         zone_store.save(connection, changed, zone.version, boxes, new_version=False)
+        outbox.recorded(connection, "zone.accepted", party, [ident], _facts(changed), hub.clock())
     return changed
 
 
@@ -135,6 +149,7 @@ def withdraw_zone(hub: Hub, caller: Caller, ident: str, version: int) -> Zone:
             created_at=hub.clock(),
         )
         zone_store.save(connection, changed, zone.version, None)
+        outbox.recorded(connection, "zone.withdrawn", party, [ident], _facts(changed), hub.clock())
     return changed
 
 

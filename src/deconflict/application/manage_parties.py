@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from deconflict.application.hub import ADMIN, READ, Caller, Hub
+from deconflict.channel import outbox
 from deconflict.model.agreement import PairAgreement
 from deconflict.model.errors import InvalidRequest, NotFound
 from deconflict.model.party import Party
@@ -13,7 +14,9 @@ def put_party(hub: Hub, caller: Caller, party: Party) -> bool:
     """Create or replace a party; True when created."""
     caller.require(ADMIN)
     with hub.database.write() as connection:
-        return party_store.put(connection, party)
+        created = party_store.put(connection, party)
+        outbox.recorded(connection, "party.changed", caller.subject, [party.id], {}, hub.clock())
+        return created
 
 
 def get_party(hub: Hub, caller: Caller, party_id: str) -> Party:
@@ -50,6 +53,8 @@ def put_agreement(hub: Hub, caller: Caller, agreement: PairAgreement) -> None:
             if party_store.get(connection, party_id) is None:
                 raise NotFound(f"no party {party_id}", id=party_id)
         party_store.put_agreement(connection, agreement)
+        pair = sorted(agreement.parties)
+        outbox.recorded(connection, "agreement.changed", caller.subject, pair, {}, hub.clock())
 
 
 def list_agreements(hub: Hub, caller: Caller) -> list[PairAgreement]:

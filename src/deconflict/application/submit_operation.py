@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from deconflict.application import candidates, policy
 from deconflict.application.hub import WRITE, Caller, Hub
 from deconflict.application.outcome import Decision, Sorted, sort_conflicts
+from deconflict.channel import outbox
 from deconflict.engine.boxes import index_boxes
 from deconflict.engine.compile import compile_pieces
 from deconflict.engine.conflict import Report
@@ -212,6 +213,9 @@ def _submit(
         if replayed is not None:
             return replayed
         checked = _check(connection, declaration, pieces, lock=False)
+        notice_plan = outbox.plan(
+            connection, declaration, prepared.document, revision=checked.agreements.revision
+        )
     with hub.database.write() as connection:
         replayed = replay(connection, party, idempotency_key, request_hash)
         if replayed is not None:
@@ -241,5 +245,6 @@ def _submit(
         operation_store.insert(connection, operation, index_boxes(pieces), prepared)
         losers = [near.operations[c.other] for c in found.overriding]
         overridden = record_overrides(connection, operation, losers, now)
+        outbox.submitted(connection, operation, notice_plan, found.zones, losers, now)
         remember(connection, party, idempotency_key, request_hash, operation, now)
     return Decision(operation, checked.report, overridden)

@@ -21,6 +21,7 @@ from deconflict.application.submit_operation import (
     remember,
     replay,
 )
+from deconflict.channel import outbox
 from deconflict.engine.boxes import declaration_index_boxes
 from deconflict.geo.declaration import Declaration
 from deconflict.model.errors import InvalidTransition, NotFound, StaleVersion
@@ -91,8 +92,8 @@ def update_operation(
             connection, updated, current.version, declaration_index_boxes(declaration)
         )
         fresh = [c for c in found.overriding if not not_worse(c, before)]
-        overridden = record_overrides(
-            connection, updated, [near.operations[c.other] for c in fresh], now
-        )
+        losers = [near.operations[c.other] for c in fresh]
+        overridden = record_overrides(connection, updated, losers, now)
+        outbox.changed(connection, updated, "operation.changed", party, now, overridden=losers)
         remember(connection, party, idempotency_key, request_hash, updated, now)
     return Decision(updated, report, overridden)

@@ -106,7 +106,7 @@ def verifier_key(name: str, public_key: Ed25519PublicKey) -> str:
 
 def parse_verifier_key(text: str) -> tuple[str, Ed25519PublicKey]:
     """(key name, public key) from `verifier_key` text; checks the embedded key ID."""
-    parts = text.split("+")
+    parts = text.split("+", 2)  # the name has no '+'; the base64 key may
     if len(parts) != 3:
         raise CheckpointError("verifier key must be name+keyid+key")
     name, hex_id, encoded = parts

@@ -19,7 +19,7 @@ import io
 import math
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from deconflict.engine.tactical.state import IngestStats, PositionReport, Rejection
 from deconflict.feeds.merge import MAX_STALE_S, ReportMerger
@@ -54,15 +54,32 @@ class Recording:
         self.path = Path(path)
         self.stats = IngestStats()
         self.max_stale = max_stale
+        self._raw: BinaryIO | None = None
 
     def _open(self) -> TextIO:
+        self._raw = self.path.open("rb")
+        stream: BinaryIO = self._raw
         if self.path.suffix == ".gz":
-            return io.TextIOWrapper(gzip.open(self.path, "rb"), encoding="utf-8", newline="")
-        return self.path.open(encoding="utf-8", newline="")
+            stream = gzip.GzipFile(fileobj=self._raw, mode="rb")  # type: ignore[assignment]
+        return io.TextIOWrapper(stream, encoding="utf-8", newline="")
+
+    def progress(self) -> float:
+        """How much of the file has been read, from 0 to 1 (of its bytes on disk, so a
+        progress bar needs no counting pass over a compressed file)."""
+        if self._raw is None:
+            return 0.0
+        if self._raw.closed:
+            return 1.0
+        size = self.path.stat().st_size
+        return min(1.0, self._raw.tell() / size) if size else 1.0
 
     def __iter__(self) -> Iterator[PositionReport]:
-        with self._open() as handle:
-            yield from read_rows(csv.reader(handle), self.stats, self.max_stale)
+        try:
+            with self._open() as handle:
+                yield from read_rows(csv.reader(handle), self.stats, self.max_stale)
+        finally:
+            if self._raw is not None:
+                self._raw.close()
 
 
 def read_rows(

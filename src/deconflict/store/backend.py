@@ -81,8 +81,15 @@ class Database:
         gate: AbstractContextManager[None] = self.gate.held() if self.gate else nullcontext()
         with gate, self.engine.connect() as connection:
             connection = connection.execution_options(deconflict_immediate=True)
-            with connection.begin():
-                yield connection
+            try:
+                with connection.begin():
+                    yield connection
+                hooks = connection.info.get("after_commit", ())
+                for hook in hooks:  # committed: e.g. wake the loops that deliver its notices
+                    hook()
+            finally:
+                # `info` belongs to the pooled connection: never carry hooks to its next use.
+                connection.info.pop("after_commit", None)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -104,6 +104,40 @@ class CollectingSink:
         self.events.append(event)
 
 
+def alert_dict(alert: Alert) -> dict[str, Any]:
+    """The alert as JSON-ready values (what is stored and sent)."""
+    return {
+        "id": alert.id,
+        "kind": str(alert.kind),
+        "severity": int(alert.severity),
+        "worst": int(alert.worst),
+        "aircraft": list(alert.aircraft),
+        "parties": list(alert.parties),
+        "geometry": dict(alert.geometry),
+        "details": dict(alert.details),
+        "opened_at": alert.opened_at,
+        "updated_at": alert.updated_at,
+        "closed_at": alert.closed_at,
+    }
+
+
+def alert_from_dict(data: Mapping[str, Any]) -> Alert:
+    """The inverse of `alert_dict`."""
+    return Alert(
+        str(data["id"]),
+        AlertKind(data["kind"]),
+        Severity(data["severity"]),
+        tuple(data["aircraft"]),
+        tuple(data["parties"]),
+        dict(data["geometry"]),
+        dict(data["details"]),
+        float(data["opened_at"]),
+        float(data["updated_at"]),
+        None if data.get("closed_at") is None else float(data["closed_at"]),
+        Severity(data["worst"]),
+    )
+
+
 def _alert_id(key: tuple[str, ...], opened_at: float) -> str:
     """Stable and reproducible: the same replay gives the same ids."""
     text = "\x1f".join((*key, f"{opened_at:.3f}"))
@@ -135,6 +169,30 @@ class AlertTracker:
         self.close_after = close_after
         self.open_at_once = open_at_once
         self._watches: dict[tuple[str, ...], _Watch] = {}
+
+    def export_state(self) -> list[dict[str, Any]]:
+        """The hysteresis as JSON-ready values: a service keeps it between cycles in its
+        store, so whichever process runs the next cycle carries on (`restore_state`)."""
+        return [
+            {
+                "key": list(key),
+                "seen": w.seen,
+                "missed": w.missed,
+                "alert": None if w.alert is None else alert_dict(w.alert),
+            }
+            for key, w in self._watches.items()
+        ]
+
+    def restore_state(self, state: Iterable[Mapping[str, Any]]) -> None:
+        """Replace the hysteresis with one `export_state` gave."""
+        self._watches = {
+            tuple(item["key"]): _Watch(
+                int(item["seen"]),
+                int(item["missed"]),
+                None if item.get("alert") is None else alert_from_dict(item["alert"]),
+            )
+            for item in state
+        }
 
     @property
     def open_alerts(self) -> list[Alert]:

@@ -20,14 +20,20 @@ is flagged. Vertically, each altitude interval over [0, T] grows by V/2.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from deconflict.engine.tactical.grid import box_pairs
+from deconflict.engine.tactical.grid import Mapper, box_pairs
 from deconflict.engine.tactical.motion import Kinematics, kinematics
-from deconflict.engine.tactical.pairs import CUTOFF_SLACK_M, PairGeometry, pair_geometry
+from deconflict.engine.tactical.pairs import (
+    CUTOFF_SLACK_M,
+    PairGeometry,
+    pair_geometry,
+    vertically_possible,
+)
 from deconflict.engine.tactical.state import TrackStates
 from deconflict.geo.projection import WGS84_A, WGS84_E2
 from deconflict.geo.separation import Minima
@@ -41,6 +47,13 @@ SMALLEST_RADIUS_M = WGS84_A * (1.0 - WGS84_E2)
 """Meridional radius of curvature at the equator: the ellipsoid bends no faster."""
 PAIR_CHUNK = 32_768
 """Candidate pairs measured at once: keeps the exact step's temporaries in cache."""
+
+ALL_PAIRS_BELOW = 64
+"""With this few aircraft every pair goes to the exact test: cheaper than building boxes
+(the exact test decides either way, so the result is the same)."""
+
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+"""Thread pools by size, shared by detectors (threads are idle between cycles)."""
 
 MinimaRule = Callable[[str, str], Minima | None]
 """(party_a, party_b) → the minima that apply, or None when the pair is not watched."""
@@ -89,6 +102,12 @@ class PredictedConflicts:
         return len(self.i)
 
 
+def _upper_quartile(values: NDArray[np.float64]) -> float:
+    """The 75th percentile, near enough for a cell size (a partition, not a sort)."""
+    k = (3 * len(values)) // 4
+    return float(np.partition(values, k)[k])
+
+
 class Detector:
     """Predicted losses of separation among live tracks, pruned to ~N log N per cycle."""
 
@@ -98,12 +117,26 @@ class Detector:
         *,
         default: Minima = DEFAULT_MINIMA,
         look_ahead: float = DEFAULT_LOOK_AHEAD_S,
+        threads: int = 1,
     ) -> None:
         if not (0.0 < look_ahead <= MAX_LOOK_AHEAD_S):
             raise ValueError(f"look-ahead {look_ahead:g} s is outside (0, {MAX_LOOK_AHEAD_S:g}]")
         self.rule = rule_from(minima, default)
         self.look_ahead = look_ahead
+        self.all_pairs_below = ALL_PAIRS_BELOW
+        """Fewer aircraft than this skip the grid (tests set 0 to exercise it always)."""
+        self.threads = threads
+        """Threads that run the chunks of the grid join and of the exact test (numpy
+        releases the GIL in them); the result is the same for any number."""
         self._matrices: dict[tuple[str, ...], tuple[NDArray, NDArray, NDArray]] = {}
+
+    def _mapper(self) -> Mapper:
+        if self.threads <= 1:
+            return map
+        pool = _POOLS.get(self.threads)
+        if pool is None:
+            pool = _POOLS[self.threads] = ThreadPoolExecutor(self.threads, "tactical")
+        return pool.map
 
     def minima_matrices(
         self, parties: tuple[str, ...]
@@ -129,6 +162,10 @@ class Detector:
         if not watched.any() or len(kin) < 2:
             empty = np.empty(0, dtype=np.int64)
             return empty, empty
+        if len(kin) < self.all_pairs_below:
+            i, j = np.triu_indices(len(kin), k=1)
+            keep = watched[states.party[i], states.party[j]]
+            return i[keep].astype(np.int64), j[keep].astype(np.int64)
         h_max, v_max = float(h[watched].max()), float(v[watched].max())
         t = self.look_ahead
         reach = kin.speed * t + (h_max + CUTOFF_SLACK_M) / 2.0
@@ -143,10 +180,14 @@ class Detector:
         low[:, 3] = np.minimum(kin.alt, alt_end) - v_max / 2.0 - 1.0
         high[:, 3] = np.maximum(kin.alt, alt_end) + v_max / 2.0 + 1.0
         extent = high - low
-        horizontal_cell = float(np.clip(np.percentile(extent[:, :3].max(axis=1), 75), 2e3, 5e5))
-        vertical_cell = float(np.clip(np.percentile(extent[:, 3], 75), 300.0, 3e4))
+        # Cells about the size of a typical box (tuned on bench/tactical.py's traffic).
+        horizontal = _upper_quartile(
+            np.maximum(np.maximum(extent[:, 0], extent[:, 1]), extent[:, 2])
+        )
+        horizontal_cell = float(np.clip(1.25 * horizontal, 2e3, 5e5))
+        vertical_cell = float(np.clip(2.0 * _upper_quartile(extent[:, 3]), 300.0, 3e4))
         cell = np.array([horizontal_cell] * 3 + [vertical_cell])
-        i, j = box_pairs(low, high, cell)
+        i, j = box_pairs(low, high, cell, self._mapper())
         keep = watched[states.party[i], states.party[j]]
         return i[keep], j[keep]
 
@@ -165,23 +206,21 @@ class Detector:
     ) -> PredictedConflicts:
         """The exact test on the given pairs (i < j), keeping those in predicted conflict."""
         h, v, watched = self.minima_matrices(states.parties)
-        parts: list[tuple[NDArray, NDArray, NDArray, NDArray, PairGeometry]] = []
-        for start in range(0, len(i), PAIR_CHUNK):
+        look_ahead = self.look_ahead
+
+        def chunk(start: int) -> tuple[NDArray, NDArray, NDArray, NDArray, PairGeometry]:
             ci, cj = i[start : start + PAIR_CHUNK], j[start : start + PAIR_CHUNK]
             pa, pb = states.party[ci], states.party[cj]
             ok = watched[pa, pb]
+            ok[ok] = vertically_possible(kin, ci[ok], cj[ok], v[pa[ok], pb[ok]], look_ahead)
             ci, cj, pa, pb = ci[ok], cj[ok], pa[ok], pb[ok]
-            geometry = pair_geometry(kin, ci, cj, h[pa, pb], v[pa, pb], self.look_ahead)
+            hh, vv = h[pa, pb], v[pa, pb]
+            geometry = pair_geometry(kin, ci, cj, hh, vv, look_ahead)
             hit = geometry.conflict
-            parts.append(
-                (
-                    ci[hit],
-                    cj[hit],
-                    h[pa, pb][hit],
-                    v[pa, pb][hit],
-                    PairGeometry(*(getattr(geometry, n)[hit] for n in PairGeometry.__slots__)),
-                )
-            )
+            kept = PairGeometry(*(getattr(geometry, n)[hit] for n in PairGeometry.__slots__))
+            return ci[hit], cj[hit], hh[hit], vv[hit], kept
+
+        parts = list(self._mapper()(chunk, range(0, len(i), PAIR_CHUNK)))
         if not parts:
             empty = np.empty(0)
             none = np.empty(0, dtype=np.int64)

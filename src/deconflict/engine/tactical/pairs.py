@@ -61,6 +61,39 @@ class PairGeometry:
     vertical_now: NDArray[np.float64]
 
 
+def vertical_window(
+    kin: Kinematics, i: NDArray[np.int64], j: NDArray[np.int64], vertical: NDArray[np.float64]
+) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray[np.bool_]]:
+    """``z``, ``w`` and the open interval ``(t3, t4)`` where ``|z + w·t| < V``, and whether
+    it exists at all. One function for `pair_geometry` and the detector's prefilter, so
+    both compute it with the same operations and agree bit for bit."""
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        z = kin.alt[j] - kin.alt[i]
+        w = kin.vs[j] - kin.vs[i]
+        climbing = w != 0.0
+        safe_w = np.where(climbing, w, 1.0)
+        ta = (-vertical - z) / safe_w
+        tb = (vertical - z) / safe_w
+        t3 = np.where(climbing, np.minimum(ta, tb), -np.inf)
+        t4 = np.where(climbing, np.maximum(ta, tb), np.inf)
+        vertical_ever = climbing | (np.abs(z) < vertical)
+    return z, w, t3, t4, vertical_ever
+
+
+def vertically_possible(
+    kin: Kinematics,
+    i: NDArray[np.int64],
+    j: NDArray[np.int64],
+    vertical: NDArray[np.float64],
+    look_ahead: float,
+) -> NDArray[np.bool_]:
+    """False where `pair_geometry` cannot find a conflict for the vertical reason alone
+    (its ``lo ≥ t3`` and ``hi ≤ t4``, so ``lo < T`` and ``hi > 0`` need these): a cheap
+    necessary condition that spares most non-conflicting candidates the quadratic."""
+    _, _, t3, t4, ever = vertical_window(kin, i, j, vertical)
+    return ever & (t3 < look_ahead) & (t4 > 0.0)
+
+
 def pair_geometry(
     kin: Kinematics,
     i: NDArray[np.int64],
@@ -97,15 +130,7 @@ def pair_geometry(
         t2 = np.where(moving, (-b + root) / (2.0 * safe_a), np.inf)
         horizontal_ever = np.where(moving, disc > 0.0, c < h2)
 
-        z = kin.alt[j] - kin.alt[i]
-        w = kin.vs[j] - kin.vs[i]
-        climbing = w != 0.0
-        safe_w = np.where(climbing, w, 1.0)
-        ta = (-vertical - z) / safe_w
-        tb = (vertical - z) / safe_w
-        t3 = np.where(climbing, np.minimum(ta, tb), -np.inf)
-        t4 = np.where(climbing, np.maximum(ta, tb), np.inf)
-        vertical_ever = climbing | (np.abs(z) < vertical)
+        z, w, t3, t4, vertical_ever = vertical_window(kin, i, j, vertical)
 
     lo = np.maximum(t1, t3)
     hi = np.minimum(t2, t4)

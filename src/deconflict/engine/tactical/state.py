@@ -121,7 +121,7 @@ def check_values(report: PositionReport) -> Rejection | None:
     return None
 
 
-def _ground_distance(lon_a: float, lat_a: float, lon_b: float, lat_b: float) -> float:
+def ground_distance(lon_a: float, lat_a: float, lon_b: float, lat_b: float) -> float:
     """Metres between two nearby points (equirectangular, 0.5 % near; only for jumps)."""
     m, n = radii_of_curvature((lat_a + lat_b) / 2.0)
     dlon = (lon_b - lon_a + 180.0) % 360.0 - 180.0
@@ -250,7 +250,7 @@ class Tracks:
             return Rejection.BACKWARDS
         if report.time == previous:
             return Rejection.DUPLICATE
-        distance = _ground_distance(f["lon"][slot], f["lat"][slot], report.lon, report.lat)
+        distance = ground_distance(f["lon"][slot], f["lat"][slot], report.lon, report.lat)
         if distance > MAX_IMPLIED_SPEED_MS * (report.time - previous) + 100.0:
             jumps = self._jumps.get(report.aircraft, 0) + 1
             if jumps < JUMPS_BEFORE_RESET:
@@ -290,10 +290,11 @@ def states_from_columns(
     *,
     time: ArrayLike | None = None,
     operation: Sequence[str] | None = None,
-    reference: AltitudeReference = AltitudeReference.STD,
+    reference: AltitudeReference | Sequence[AltitudeReference] = AltitudeReference.STD,
 ) -> TrackStates:
     """`TrackStates` straight from columns (SI units): for benchmarks, tests and callers
-    that keep their own track store. `time` defaults to `now` (reports all current)."""
+    that keep their own track store. `time` defaults to `now` (reports all current);
+    `reference` is one for all or one per aircraft."""
     n = len(aircraft)
     names = ("", *sorted(set(party) - {""}))
     code = {name: k for k, name in enumerate(names)}
@@ -310,5 +311,9 @@ def states_from_columns(
         motion[0],
         motion[1] % 360.0,
         np.asarray(vertical_rate, dtype=np.float64).reshape(n),
-        np.full(n, _REFERENCE_CODE[reference], dtype=np.int64),
+        (
+            np.full(n, _REFERENCE_CODE[reference], dtype=np.int64)
+            if isinstance(reference, AltitudeReference)
+            else np.fromiter((_REFERENCE_CODE[r] for r in reference), dtype=np.int64, count=n)
+        ),
     )

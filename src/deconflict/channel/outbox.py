@@ -1,0 +1,309 @@
+"""The transactional outbox: notices and audit events written with the change that causes them.
+
+A use case calls these inside its own write transaction; each call is at most two
+`executemany` inserts (notices, audit queue). Everything that needs the store's wider
+state (who is concerned, digests) is worked out before the write lock by the caller, and
+everything the channel adds later (stream position, deadline, webhook deliveries, the
+Merkle log) is done by the sequencer after commit. So a crash loses nothing: the rows
+are either committed with the change or absent with it.
+
+`alert(...)` is the entry point for tactical alerts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import shapely
+from sqlalchemy.engine import Connection
+
+from deconflict.audit.event import EventKind
+from deconflict.channel import interest, wakeups
+from deconflict.channel.kinds import NoticeKind
+from deconflict.geo.declaration import Declaration
+from deconflict.geo.footprint import footprint
+from deconflict.model.operation import Operation
+from deconflict.store.channel_tables import audit_queue, notices
+
+HUB = "hub"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A notice to write: to whom, from whom, what kind, about which objects."""
+
+    recipient: str
+    sender: str
+    kind: NoticeKind
+    about: tuple[str, ...]
+    facts: Mapping[str, Any]
+    starts_at: float | None = None
+    id: str = field(default_factory=lambda: f"n-{uuid.uuid4().hex[:20]}")
+
+
+@dataclass(frozen=True)
+class Event:
+    """An audit event to queue for the Merkle log."""
+
+    kind: str
+    actor: str
+    subjects: tuple[str, ...]
+    payload: Mapping[str, Any]
+
+
+class ZoneConflict(Protocol):
+    """What the outbox reads of an engine conflict with a zone."""
+
+    other: str
+    other_party: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Worked out before the write lock: who is concerned and the plan's digest."""
+
+    concerned: tuple[str, ...]
+    digest: str
+    centre: tuple[float, float] | None = None
+
+
+def digest_of(document: Any) -> str:
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def plan(
+    connection: Connection,
+    declaration: Declaration,
+    document: Any = None,
+    area: shapely.Geometry | None = None,
+    *,
+    revision: int | None = None,
+) -> Plan:
+    """Who must hear of `declaration` (parties whose area of interest it meets);
+    `revision`: the agreements revision, if the caller read it in this transaction."""
+    links = interest.parties(connection, revision)
+    shape = area if area is not None else footprint(declaration)
+    concerned = interest.concerned(links, declaration.party, shape)
+    centre = shapely.centroid(shape)
+    digest = digest_of(document) if document is not None else ""
+    return Plan(concerned, digest, (round(float(centre.x), 5), round(float(centre.y), 5)))
+
+
+def operation_facts(
+    operation: Operation, centre: tuple[float, float] | None = None
+) -> dict[str, Any]:
+    """The facts every recipient is told (need-to-know: no callsign or mission)."""
+    d = operation.declaration
+    if centre is None:
+        point = shapely.centroid(footprint(d))
+        centre = (round(float(point.x), 5), round(float(point.y), 5))
+    return {
+        "operation": operation.id,
+        "party": operation.party,
+        "version": operation.version,
+        "state": str(operation.state),
+        "priority": d.priority,
+        "start": d.start,
+        "end": d.end,
+        "lower_m": min(v.band.lower for v in d.volumes),
+        "upper_m": max(v.band.upper for v in d.volumes),
+        "lon": centre[0],
+        "lat": centre[1],
+    }
+
+
+def write(
+    connection: Connection, drafts: Sequence[Draft], events: Sequence[Event], now: float
+) -> None:
+    """Insert the notices and queue the events, in the caller's transaction (and wake
+    this process's sequencer when it commits)."""
+    if drafts or events:
+        wakeups.after_commit(connection, wakeups.QUEUED)
+    if drafts:
+        connection.execute(
+            notices.insert(),
+            [
+                {
+                    "id": d.id,
+                    "seq": None,
+                    "recipient": d.recipient,
+                    "sender": d.sender,
+                    "kind": str(d.kind),
+                    "about": list(d.about),
+                    "facts": dict(d.facts),
+                    "created_at": now,
+                    "starts_at": d.starts_at,
+                    "deadline": None,
+                    "safety": False,
+                    "critical": False,
+                    "step": 0,
+                }
+                for d in drafts
+            ],
+        )
+    if events:
+        known = {k.value for k in EventKind}
+        connection.execute(
+            audit_queue.insert(),
+            [
+                {
+                    "time": now,
+                    "kind": e.kind if e.kind in known else "operation.changed",
+                    "actor": e.actor,
+                    "subjects": list(e.subjects),
+                    "payload": dict(e.payload),
+                }
+                for e in events
+            ],
+        )
+
+
+def _operation_event(kind: str, operation: Operation, actor: str, digest: str = "") -> Event:
+    payload: dict[str, Any] = {"version": operation.version, "state": str(operation.state)}
+    if digest:
+        payload["digest"] = digest
+    return Event(kind, actor, (operation.id,), payload)
+
+
+def submitted(
+    connection: Connection,
+    operation: Operation,
+    plan: Plan,
+    zones: Iterable[ZoneConflict],
+    overridden: Iterable[Operation],
+    now: float,
+) -> None:
+    """A new operation: tell concerned parties, zone owners (they must acknowledge) and
+    the parties of operations it overrides; record the submission."""
+    facts = operation_facts(operation, plan.centre)
+    start = operation.declaration.start
+    drafts: list[Draft] = []
+    events = [_operation_event("operation.submitted", operation, operation.party, plan.digest)]
+    zone_owners: dict[str, list[str]] = {}
+    for conflict in zones:
+        zone_owners.setdefault(conflict.other_party, []).append(conflict.other)
+    for party, zone_ids in sorted(zone_owners.items()):
+        about = (operation.id, *sorted(zone_ids))
+        drafts.append(Draft(party, operation.party, NoticeKind.ZONE_ENTRY, about, facts, start))
+        events.append(Event("conflict.found", "hub", about, {"parties": [operation.party, party]}))
+    for loser in overridden:
+        about = (operation.id, loser.id)
+        drafts.append(
+            Draft(
+                loser.party,
+                operation.party,
+                NoticeKind.OVERRIDE,
+                about,
+                facts,
+                loser.declaration.start,
+            )
+        )
+        events.append(
+            Event("conflict.found", "hub", about, {"parties": [operation.party, loser.party]})
+        )
+    told = {d.recipient for d in drafts}
+    drafts += [
+        Draft(p, operation.party, NoticeKind.OPERATION_NEW, (operation.id,), facts, start)
+        for p in plan.concerned
+        if p not in told
+    ]
+    write(connection, drafts, events, now)
+
+
+def changed(
+    connection: Connection,
+    operation: Operation,
+    kind: str,
+    actor: str,
+    now: float,
+    *,
+    overridden: Iterable[Operation] = (),
+) -> None:
+    """An operation changed (plan or state): record it; tell concerned parties of a new
+    plan or a cancellation, and parties of operations it now overrides."""
+    events = [_operation_event(kind, operation, actor)]
+    drafts: list[Draft] = []
+    notice_kind = {
+        "operation.changed": NoticeKind.OPERATION_CHANGED,
+        "operation.cancelled": NoticeKind.OPERATION_CANCELLED,
+    }.get(kind)
+    facts = operation_facts(operation)
+    start = operation.declaration.start
+    for loser in overridden:
+        about = (operation.id, loser.id)
+        drafts.append(
+            Draft(
+                loser.party,
+                operation.party,
+                NoticeKind.OVERRIDE,
+                about,
+                facts,
+                loser.declaration.start,
+            )
+        )
+        events.append(
+            Event("conflict.found", "hub", about, {"parties": [operation.party, loser.party]})
+        )
+    if notice_kind is not None:
+        told = {d.recipient for d in drafts}
+        concerned = plan(connection, operation.declaration).concerned
+        drafts += [
+            Draft(p, operation.party, notice_kind, (operation.id,), facts, start)
+            for p in concerned
+            if p not in told
+        ]
+    write(connection, drafts, events, now)
+
+
+def recorded(
+    connection: Connection,
+    kind: str,
+    actor: str,
+    subjects: Sequence[str],
+    payload: Mapping[str, Any],
+    now: float,
+) -> None:
+    """Queue one audit event (zone and party changes, acknowledgements…)."""
+    write(connection, (), [Event(kind, actor, tuple(subjects), payload)], now)
+
+
+def alert(
+    connection: Connection,
+    *,
+    alert: str,
+    parties: Sequence[str],
+    about: Sequence[str],
+    facts: Mapping[str, Any],
+    now: float,
+    closed: bool = False,
+    starts_at: float | None = None,
+) -> list[str]:
+    """A tactical alert opened (or closed) for `parties`: one notice to each, and an
+    `alert.opened`/`alert.closed` audit event; in the caller's transaction. Returns the
+    notice ids. `facts` should hold plain JSON values (see `render` for the keys the
+    templates show: `kind`, `aircraft`, `distance_m`, `vertical_m`, `at`)."""
+    subjects = (alert, *about)
+    drafts = [
+        Draft(p, HUB, NoticeKind.ALERT, subjects, {**facts, "closed": closed}, starts_at)
+        for p in sorted(set(parties))
+    ]
+    kind = "alert.closed" if closed else "alert.opened"
+    event = Event(kind, HUB, subjects, {"parties": sorted(set(parties)), **dict(facts)})
+    write(connection, drafts, [event], now)
+    return [d.id for d in drafts]
+
+
+def hotline(
+    connection: Connection, sender: str, recipient: str, officer: str, text: str, now: float
+) -> str:
+    """A free-text message between duty officers; its notice id."""
+    facts = {"text": text, "officer": officer, "party": sender}
+    draft = Draft(recipient, sender, NoticeKind.HOTLINE, (), facts)
+    write(connection, [draft], [], now)
+    return draft.id

@@ -1,0 +1,150 @@
+"""The channel's background work in each API process: the sequencer, the webhook
+dispatcher and the escalation ladder, each a loop in a daemon thread.
+
+Every process runs them; correctness needs none of them to be unique (the sequencer
+holds a row lock, deliveries and rungs are claimed with `SKIP LOCKED`). A pass that
+fails is logged and retried on the next tick; the loops never die.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import httpx
+
+from deconflict.audit.checkpoint import CheckpointSigner
+from deconflict.channel import ladder, sequencer, wakeups, webhook
+from deconflict.store.backend import Database
+
+log = logging.getLogger("deconflict.channel")
+WEBHOOK_SENDERS = 32
+"""Concurrent webhook POSTs per process (they wait on the network, not the CPU)."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    poll_s: float = 0.5
+    """Idle sleep of the sequencer and the dispatcher between wake-ups: work this process
+    commits wakes them at once (`wakeups`); the poll finds other processes' leftovers."""
+    escalate_every_s: float = 0.5
+    checkpoint_every_s: float = 1.0
+    webhook: webhook.Tuning = field(default_factory=webhook.Tuning)
+
+    @classmethod
+    def from_extra(cls, extra: dict) -> Timing:
+        values = dict(extra.get("channel", {}))
+        tuning = webhook.Tuning(**values.pop("webhook", {}))
+        return cls(**values, webhook=tuning)
+
+
+class Runner:
+    """Starts and stops the loops for one process."""
+
+    def __init__(
+        self,
+        database: Database,
+        clock: Callable[[], float],
+        signer: CheckpointSigner,
+        timing: Timing | None = None,
+    ) -> None:
+        self.database = database
+        self.clock = clock
+        self.signer = signer
+        self.timing = timing or Timing()
+        self.stop_event = threading.Event()
+        self.threads: list[threading.Thread] = []
+        self._unsigned_since: float | None = None
+
+    def _loop(
+        self, name: str, step: Callable[[], int], idle_s: float, wake: wakeups.Wake | None
+    ) -> None:
+        flag = wake.subscribe() if wake is not None else self.stop_event
+        try:
+            while not self.stop_event.is_set():
+                try:
+                    busy = step()
+                except Exception:  # logged; the next tick retries
+                    log.exception("channel %s pass failed", name)
+                    busy = 0
+                if busy:
+                    continue
+                if wake is None:
+                    self.stop_event.wait(idle_s)
+                else:
+                    wakeups.wait(flag, idle_s)
+        finally:
+            if wake is not None:
+                wake.unsubscribe(flag)
+
+    def sequence_once(self) -> int:
+        """One sequencer pass if there is work, or an unsigned tail has waited long enough."""
+        overdue = (
+            self._unsigned_since is not None
+            and self.clock() - self._unsigned_since >= self.timing.checkpoint_every_s
+        )
+        if not overdue and not sequencer.pending(self.database):
+            return 0
+        result = sequencer.run_pass(
+            self.database,
+            self.clock,
+            self.signer,
+            checkpoint_every_s=self.timing.checkpoint_every_s,
+            force_checkpoint=overdue,
+        )
+        if result.checkpoint is not None:
+            self._unsigned_since = None
+        elif (result.events or result.notices) and self._unsigned_since is None:
+            self._unsigned_since = self.clock()
+        if overdue and result.checkpoint is None:
+            self._unsigned_since = None  # another process signed it, or nothing to sign
+        if result.notices:
+            wakeups.SEQUENCED.notify()
+        return result.events + result.notices
+
+    def start(self) -> None:
+        limits = httpx.Limits(
+            max_connections=WEBHOOK_SENDERS, max_keepalive_connections=WEBHOOK_SENDERS
+        )
+        client = httpx.Client(timeout=self.timing.webhook.timeout_s, limits=limits)
+        pool = ThreadPoolExecutor(WEBHOOK_SENDERS, thread_name_prefix="webhook")
+        rng = random.Random()
+
+        def dispatch() -> int:
+            return webhook.dispatch_pass(
+                self.database, self.clock, client, self.timing.webhook, rng, pool
+            )
+
+        loops = [
+            ("sequencer", self.sequence_once, self.timing.poll_s, wakeups.QUEUED),
+            ("dispatcher", dispatch, self.timing.poll_s, wakeups.SEQUENCED),
+            (
+                "ladder",
+                lambda: ladder.escalate_pass(self.database, self.clock),
+                self.timing.escalate_every_s,
+                None,
+            ),
+        ]
+        for name, step, idle, wake in loops:
+            thread = threading.Thread(
+                target=self._loop,
+                args=(name, step, idle, wake),
+                name=f"channel-{name}",
+                daemon=True,
+            )
+            thread.start()
+            self.threads.append(thread)
+        self._closers = (client.close, lambda: pool.shutdown(wait=False))
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        wakeups.QUEUED.notify()
+        wakeups.SEQUENCED.notify()
+        for thread in self.threads:
+            thread.join(timeout=10)
+        for close in getattr(self, "_closers", ()):
+            close()

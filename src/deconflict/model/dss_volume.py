@@ -1,0 +1,143 @@
+"""The standard's Volume4D (outline, W84 metres, RFC 3339 times) as the hub's `Volume`.
+
+The standard writes polygons as open rings of {lat, lng} with geodesic edges, circles as
+a centre and a radius in metres, altitudes above the WGS84 ellipsoid: all of which the
+hub's `geo` types say already, so the conversion is a renaming plus the checks the
+standard adds (W84 and M only, times in RFC 3339, one outline per volume).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from deconflict.geo.altitude import AltitudeReference
+from deconflict.geo.errors import InputError
+from deconflict.geo.outline import Circle, Outline, PolygonOutline
+from deconflict.geo.units import format_time, parse_time
+from deconflict.geo.volume import MAX_ALTITUDE_M, MIN_ALTITUDE_M, AltitudeBand, TimeWindow, Volume
+from deconflict.model.dss import AreaTooLarge, DssBadRequest
+
+MAX_AREA_KM2 = 100_000.0
+"""Largest outline the DSS serves (a 316 km square): larger is refused with 413."""
+
+DEFAULT_SPAN_S = 24 * 3600.0
+"""A query or subscription without an end looks this far ahead."""
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise DssBadRequest(f"{where} must be an object")
+    return value
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise DssBadRequest(f"{where} must be a finite number")
+    return float(value)
+
+
+def _point(value: Any, where: str) -> tuple[float, float]:
+    point = _object(value, where)
+    return _number(point.get("lng"), f"{where}.lng"), _number(point.get("lat"), f"{where}.lat")
+
+
+def _outline(volume: dict[str, Any], where: str) -> Outline:
+    circle, polygon = volume.get("outline_circle"), volume.get("outline_polygon")
+    if (circle is None) == (polygon is None):
+        raise DssBadRequest(f"{where} needs exactly one of outline_circle and outline_polygon")
+    if polygon is not None:
+        vertices = _object(polygon, f"{where}.outline_polygon").get("vertices")
+        if not isinstance(vertices, list) or len(vertices) < 3:
+            raise DssBadRequest(f"{where}.outline_polygon.vertices needs at least 3 points")
+        ring = [_point(v, f"{where}.outline_polygon.vertices[{i}]") for i, v in enumerate(vertices)]
+        if ring[0] == ring[-1]:
+            ring.pop()  # tolerated: the standard says open ring, GeoJSON habit says closed
+        if len(ring) < 3:
+            raise DssBadRequest(f"{where}.outline_polygon needs 3 distinct vertices")
+        return PolygonOutline(tuple((*ring, ring[0])))
+    circle = _object(circle, f"{where}.outline_circle")
+    center = _point(circle.get("center"), f"{where}.outline_circle.center")
+    radius = _object(circle.get("radius"), f"{where}.outline_circle.radius")
+    if radius.get("units", "M") != "M":
+        raise DssBadRequest(f"{where}.outline_circle.radius.units must be M")
+    return Circle(center, _number(radius.get("value"), f"{where}.outline_circle.radius.value"))
+
+
+def _altitude(value: Any, where: str) -> float:
+    altitude = _object(value, where)
+    if altitude.get("reference", "W84") != "W84":
+        raise DssBadRequest(f"{where}.reference must be W84")
+    if altitude.get("units", "M") != "M":
+        raise DssBadRequest(f"{where}.units must be M")
+    return _number(altitude.get("value"), f"{where}.value")
+
+
+def parse_time_field(value: Any, where: str) -> float:
+    """A Time object: {"value": RFC 3339, "format": "RFC3339"}."""
+    time = _object(value, where)
+    if time.get("format", "RFC3339") != "RFC3339":
+        raise DssBadRequest(f"{where}.format must be RFC3339")
+    try:
+        return parse_time(time.get("value"))
+    except InputError as error:
+        raise DssBadRequest(f"{where}.value: {error.message}") from None
+
+
+def time_field(posix: float) -> dict[str, str]:
+    return {"value": format_time(posix), "format": "RFC3339"}
+
+
+def area_km2(outline: Outline) -> float:
+    """A generous estimate of the outline's area (its lon/lat box, or the circle's)."""
+    if isinstance(outline, Circle):
+        return math.pi * (outline.radius / 1000.0) ** 2
+    lon_min, lat_min, lon_max, lat_max = outline.shape.bounds  # type: ignore[union-attr]
+    mid = math.radians((lat_min + lat_max) / 2)
+    return (lat_max - lat_min) * 111.2 * (lon_max - lon_min) * 111.3 * math.cos(mid)
+
+
+def parse_volume4d(
+    value: Any, where: str, *, now: float, complete: bool, default_start: float | None = None
+) -> Volume:
+    """One Volume4D as a `Volume`. With `complete`, altitudes and both times are required
+    (operational intents); otherwise they default to everything from now on."""
+    volume4d = _object(value, where)
+    volume3d = _object(volume4d.get("volume"), f"{where}.volume")
+    try:
+        outline = _outline(volume3d, f"{where}.volume")
+        lower = volume3d.get("altitude_lower")
+        upper = volume3d.get("altitude_upper")
+        start = volume4d.get("time_start")
+        end = volume4d.get("time_end")
+        if complete and None in (lower, upper, start, end):
+            raise DssBadRequest(
+                f"{where} needs altitude_lower, altitude_upper, time_start and time_end"
+            )
+        low = MIN_ALTITUDE_M if lower is None else _altitude(lower, f"{where}.altitude_lower")
+        high = MAX_ALTITUDE_M if upper is None else _altitude(upper, f"{where}.altitude_upper")
+        t0 = (default_start if default_start is not None else now) if start is None else None
+        begin = parse_time_field(start, f"{where}.time_start") if t0 is None else t0
+        finish = (
+            begin + DEFAULT_SPAN_S if end is None else parse_time_field(end, f"{where}.time_end")
+        )
+        if area_km2(outline) > MAX_AREA_KM2:
+            raise AreaTooLarge(f"{where}: the area is larger than {MAX_AREA_KM2:g} km²")
+        return Volume(
+            outline, AltitudeBand(low, high, AltitudeReference.W84), TimeWindow(begin, finish)
+        )
+    except InputError as error:
+        raise DssBadRequest(f"{where}: {error}") from None
+
+
+def parse_extents(values: Any, where: str, *, now: float, complete: bool) -> tuple[Volume, ...]:
+    if not isinstance(values, list) or not values:
+        raise DssBadRequest(f"{where} must be a non-empty list of Volume4D")
+    return tuple(
+        parse_volume4d(v, f"{where}[{i}]", now=now, complete=complete) for i, v in enumerate(values)
+    )
+
+
+def span(volumes: Sequence[Volume]) -> tuple[float, float]:
+    return min(v.window.start for v in volumes), max(v.window.end for v in volumes)
