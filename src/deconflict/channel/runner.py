@@ -31,6 +31,10 @@ class Timing:
     poll_s: float = 0.5
     """Idle sleep of the sequencer and the dispatcher between wake-ups: work this process
     commits wakes them at once (`wakeups`); the poll finds other processes' leftovers."""
+    min_gap_s: float = 0.05
+    """Least time between two passes of the sequencer or the dispatcher: under load, a
+    pass per commit would cost more than the commits; waiting this long gathers a batch
+    (and adds at most this much to a notice's delivery)."""
     escalate_every_s: float = 0.5
     checkpoint_every_s: float = 1.0
     webhook: webhook.Tuning = field(default_factory=webhook.Tuning)
@@ -71,6 +75,9 @@ class Runner:
                 except Exception:  # logged; the next tick retries
                     log.exception("channel %s pass failed", name)
                     busy = 0
+                if busy or wake is not None:
+                    # After work, or before the next wake-up's pass: gather a batch.
+                    self.stop_event.wait(self.timing.min_gap_s)
                 if busy:
                     continue
                 if wake is None:
