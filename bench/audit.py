@@ -28,10 +28,8 @@ import argparse
 import hashlib
 import multiprocessing
 import os
-import platform
 import random
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -53,6 +51,10 @@ from deconflict.audit import (
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "RESULTS.md"
+if str(BENCH_DIR.parent) not in sys.path:  # run as a script: reach the `bench` package
+    sys.path.insert(0, str(BENCH_DIR.parent))
+from bench.engine import _commit, _load, _machine  # noqa: E402  (one header for every bench)
+
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 KINDS = (
     EventKind.OPERATION_SUBMITTED,
@@ -224,33 +226,6 @@ COLUMNS: tuple[tuple[str, Callable[[dict[str, Any]], str]], ...] = (
     ("naive/stored proof", lambda r: f"{r['ratio']:,.0f}×"),
     ("verify_log s", lambda r: f"{r['verify_s']:.2f}"),
 )
-
-
-def _machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    ram = float("nan")
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemTotal:"):
-            ram = int(line.split()[1]) / 1024.0**2
-    return f"{cpu}, {os.cpu_count()} cores, {ram:.0f} GB RAM, Python {platform.python_version()}"
-
-
-def _commit() -> str:
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", *args], cwd=BENCH_DIR, capture_output=True, text=True, check=False
-        ).stdout.strip()
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    return commit + ("+dirty" if git("status", "--porcelain") else "")
-
-
-def _load() -> str:
-    return Path("/proc/loadavg").read_text().split()[0]
 
 
 def _markdown(results: list[dict[str, Any]], proofs: int, seed: int, load: str) -> str:

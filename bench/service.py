@@ -45,7 +45,6 @@ import io
 import json
 import math
 import os
-import platform
 import pstats
 import resource
 import shutil
@@ -92,6 +91,10 @@ from deconflict.store.tables import operation_versions, operations, pieces
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 RESULTS = BENCH_DIR / "RESULTS.md"
+if str(BENCH_DIR.parent) not in sys.path:  # run as a script: reach the `bench` package
+    sys.path.insert(0, str(BENCH_DIR.parent))
+from bench.engine import _append, _commit, _machine  # noqa: E402  (one header for every bench)
+
 LUA = BENCH_DIR / "wrk_submit.lua"
 
 TARGET_OPS = 1_500.0
@@ -896,29 +899,6 @@ COLUMNS = (
 )
 
 
-def _machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    ram = float("nan")
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemTotal:"):
-            ram = int(line.split()[1]) / 1024.0**2
-    return f"{cpu}, {os.cpu_count()} cores, {ram:.0f} GB RAM, Python {platform.python_version()}"
-
-
-def _commit() -> str:
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", *args], cwd=BENCH_DIR, capture_output=True, text=True, check=False
-        ).stdout.strip()
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    return commit + ("+dirty" if git("status", "--porcelain") else "")
-
-
 def _versions() -> str:
     out = []
     for name in ("uvicorn", "fastapi", "sqlalchemy", "psycopg"):
@@ -959,13 +939,6 @@ def _markdown(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
     ]
     lines += ["| " + " | ".join(cell(r) for _, cell in COLUMNS) + " |" for r in results]
     return "\n".join(lines) + "\n"
-
-
-def _append(text: str) -> None:
-    if not RESULTS.exists():
-        RESULTS.write_text("# Benchmark results\n")
-    with RESULTS.open("a", encoding="utf-8") as results:
-        results.write("\n" + text)
 
 
 def main(argv: list[str] | None = None) -> int:

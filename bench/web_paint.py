@@ -23,7 +23,6 @@ import argparse
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -32,25 +31,15 @@ from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "RESULTS.md"
+if str(BENCH_DIR.parent) not in sys.path:  # run as a script: reach the `bench` package
+    sys.path.insert(0, str(BENCH_DIR.parent))
+from bench.engine import _commit, _load  # noqa: E402  (one header for every bench)
+
 sys.path.insert(0, str(BENCH_DIR.parent / "tests" / "web"))  # the tests' demo and browser
 
 from web_support import PARTIES, demo_server, launch  # noqa: E402
 
 MARKS = ("signed-in", "plan-loaded", "map-loaded", "map-painted")
-
-
-def _load() -> str:
-    return Path("/proc/loadavg").read_text().split()[0]
-
-
-def _commit() -> str:
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", *args], cwd=BENCH_DIR, capture_output=True, text=True, check=False
-        ).stdout.strip()
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    return commit + ("+dirty" if git("status", "--porcelain") else "")
 
 
 def measure(browser: Any, url: str, token: str) -> dict[str, float]:
