@@ -18,7 +18,8 @@ from cli_helpers import circle, collection, line, polygon, route, run_cli, write
 from deconflict.geo.altitude import AltitudeReference
 from deconflict.geo.declaration import Declaration, Kind
 from deconflict.geo.errors import InputError
-from deconflict.geo.geojson import KNOWN_PROPERTIES, read_collection, write_declaration
+from deconflict.geo.geojson import KNOWN_PROPERTIES, read_collection
+from deconflict.geo.geojson_write import write_declaration
 from deconflict.geo.outline import Circle, Corridor, PolygonOutline
 from deconflict.geo.route import Route, Waypoint
 from deconflict.geo.units import format_time, parse_time

@@ -1,4 +1,4 @@
-"""GeoJSON in and out: a FeatureCollection of zones, lines and operations.
+"""GeoJSON in: a FeatureCollection of zones, lines and operations (out: `geojson_write`).
 
 The schema is documented in ``docs/geojson.md``. In short, each feature carries
 ``party``, ``kind`` (zone | line | operation), ``priority``, ``altitude_lower``,
@@ -28,7 +28,6 @@ from deconflict.geo.outline import Circle, Corridor, Outline, PolygonOutline
 from deconflict.geo.route import Route, Waypoint
 from deconflict.geo.separation import Minima, SeparationPolicy
 from deconflict.geo.units import (
-    format_time,
     parse_altitude,
     parse_duration,
     parse_length,
@@ -460,64 +459,3 @@ def _merge(
     pairs = {**second.pairs, **first.pairs}
     default = second.default if second_default else first.default
     return SeparationPolicy(default, pairs, first.self_checking | second.self_checking)
-
-
-def _outline_geometry(outline: Outline) -> tuple[dict[str, Any], dict[str, Any]]:
-    if isinstance(outline, PolygonOutline):
-        rings = [list(map(list, outline.shell)), *(list(map(list, h)) for h in outline.holes)]
-        return {"type": "Polygon", "coordinates": rings}, {}
-    if isinstance(outline, Circle):
-        return {"type": "Point", "coordinates": list(outline.center)}, {"radius": outline.radius}
-    return {"type": "LineString", "coordinates": list(map(list, outline.path))}, {
-        "buffer": outline.radius
-    }
-
-
-def write_declaration(declaration: Declaration) -> list[dict[str, Any]]:
-    """GeoJSON features for a declaration, one per volume (routes stay one LineString)."""
-    base = {
-        **declaration.properties,
-        "party": declaration.party,
-        "kind": str(declaration.kind),
-        "priority": declaration.priority,
-    }
-    if declaration.route is not None:
-        route = declaration.route
-        return [
-            {
-                "type": "Feature",
-                "id": declaration.id,
-                "geometry": {
-                    "type": "LineString",
-                    "coordinates": [[p.lon, p.lat, p.alt] for p in route.waypoints],
-                },
-                "properties": {
-                    **base,
-                    "times": [format_time(p.time) for p in route.waypoints],
-                    "half_width": route.half_width,
-                    "vertical_half_width": route.vertical_half_width,
-                    "time_buffer": route.time_buffer,
-                    "altitude_reference": str(route.reference),
-                },
-            }
-        ]
-    features = []
-    for volume in declaration.volumes:
-        geometry, extra = _outline_geometry(volume.outline)
-        features.append(
-            {
-                "type": "Feature",
-                "id": declaration.id,
-                "geometry": geometry,
-                "properties": {
-                    **base,
-                    **extra,
-                    "altitude_lower": volume.band.lower,
-                    "altitude_upper": volume.band.upper,
-                    "altitude_reference": str(volume.band.reference),
-                    "start": format_time(volume.window.start),
-                    "end": format_time(volume.window.end),
-                },
-            }
-        )
-    return features

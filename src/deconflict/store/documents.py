@@ -14,7 +14,8 @@ import shapely
 
 from deconflict.geo.declaration import Declaration
 from deconflict.geo.footprint import footprint
-from deconflict.geo.geojson import read_collection, write_declaration
+from deconflict.geo.geojson import read_collection
+from deconflict.geo.geojson_write import write_declaration
 
 _CACHE_SIZE = 200_000
 _cache: OrderedDict[tuple[str, int], Declaration] = OrderedDict()
