@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -135,7 +137,10 @@ def test_conflict_exits_1_with_a_table_naming_both(tmp_path: Path, columns: int 
 
 
 def test_console_script_on_path_behaves_like_the_module(tmp_path: Path) -> None:
-    executable = shutil.which("deconflict")
+    # The script sits beside the interpreter that runs the tests (a venv's bin/), which
+    # need not be on PATH when that interpreter is called by its full path.
+    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    executable = shutil.which("deconflict", path=search)
     assert executable is not None, "the deconflict console script is not installed"
     path = write(tmp_path / "pair.geojson", overlapping_pair())
     result = run_command([executable, "check", "--format", "json", str(path)])

@@ -6,11 +6,17 @@ import struct
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from deconflict.audit import AuditEvent, EventKind
-from deconflict.audit.canonical import canonical_json, format_number, parse_canonical
+from deconflict.audit.canonical import (
+    canonical_json,
+    canonical_text,
+    format_number,
+    parse_canonical,
+    reference_text,
+)
 from deconflict.audit.errors import EventFormatError
 
 # RFC 8785 appendix B: IEEE 754 bit patterns and their canonical text.
@@ -71,6 +77,42 @@ def test_members_sorted_by_utf16_and_strings_escaped_minimally() -> None:
 def test_canonical_json_round_trips(value: object) -> None:
     data = canonical_json(value)
     assert canonical_json(parse_canonical(data)) == data
+
+
+_KEYS = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=4
+) | st.sampled_from(["a", "A", "\ufb33", "😀", "1", "\u00e9"])
+_NUMBERS = (
+    st.integers()
+    | st.floats()
+    | st.floats(min_value=-1e22, max_value=1e22).map(round).map(float)  # integral floats
+    | st.sampled_from([2.0**53, -(2.0**53), 2.0**53 + 2, 1e16, 1e21, 1e-4, 9.99e-5, -0.0, 1e-7])
+)
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | _NUMBERS | st.text(),
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.tuples(inner, inner)
+            | st.dictionaries(_KEYS, inner, max_size=4)
+        ),
+        max_leaves=16,
+    )
+)
+@example({"\ufb33": 1, "😀": [-(2**53) + 1]})  # UTF-16 order, not code points
+@example({"a": [2**53]})  # an integer too large
+@example([2**60, 1e-5, 123456789012345680000.0, 2.0**60])
+def test_the_fast_path_writes_what_the_rules_write(value: object) -> None:
+    """Every value gets the reference encoder's bytes, or the same refusal."""
+    try:
+        expected = reference_text(value)
+    except EventFormatError:
+        with pytest.raises(EventFormatError):
+            canonical_text(value)
+        return
+    assert canonical_text(value) == expected
 
 
 @pytest.mark.parametrize(

@@ -214,22 +214,28 @@ def _submit(
             return replayed
         checked = _check(connection, declaration, pieces, lock=False)
         notice_plan = outbox.plan(
-            connection, declaration, prepared.document, revision=checked.agreements.revision
+            connection,
+            declaration,
+            prepared.document,
+            prepared.area,
+            revision=checked.agreements.revision,
         )
-    with hub.database.write() as connection:
+
+    def write(connection: Connection) -> Decision:
         replayed = replay(connection, party, idempotency_key, request_hash)
         if replayed is not None:
             return replayed
         if operation_store.exists(connection, declaration.id):
             raise AlreadyExists(f"operation {declaration.id} exists", id=declaration.id)
+        fresh = checked
         if policy.load(connection).revision == checked.agreements.revision:
             locks.lock_cells_for(connection, checked.boxes)
             still = candidates.unchanged(connection, declaration, checked.near)
         else:
             still = False
         if not still:
-            checked = _check(connection, declaration, pieces, lock=True)
-        found, near, agreements = checked.found, checked.near, checked.agreements
+            fresh = _check(connection, declaration, pieces, lock=True)
+        found, near, agreements = fresh.found, fresh.near, fresh.agreements
         awaiting = tuple(sorted({c.other_party for c in found.zones}))
         operation = Operation(
             id=declaration.id,
@@ -247,4 +253,6 @@ def _submit(
         overridden = record_overrides(connection, operation, losers, now)
         outbox.submitted(connection, operation, notice_plan, found.zones, losers, now)
         remember(connection, party, idempotency_key, request_hash, operation, now)
-    return Decision(operation, checked.report, overridden)
+        return Decision(operation, fresh.report, overridden)
+
+    return hub.database.grouped(write)

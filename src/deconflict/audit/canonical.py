@@ -11,11 +11,19 @@ else raises `EventFormatError` rather than being silently coerced.
 Written here rather than taken from a package because the rules fit in a page and the
 audit log must not change its bytes when a dependency does; the RFC's own number
 examples are in the tests.
+
+Most values (every event and notice digest) take a fast path: one walk that checks
+they hold nothing the rules treat differently from Python's C JSON encoder (non-string
+or non-ASCII member names, integers beyond I-JSON, floats whose shortest form Python and
+ECMAScript spell differently) while turning integral floats into ints, then that
+encoder. Anything else goes through the encoder below, which is the definition; a
+property test holds the two to the same bytes.
 """
 
 from __future__ import annotations
 
 import json
+import json.encoder
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -29,18 +37,97 @@ escapes exactly ``"``, ``\\`` and control characters, as RFC 8785 requires."""
 MAX_SAFE_INTEGER = 2**53 - 1
 
 
+class Encoded(str):
+    """A value already in canonical form (the text `canonical_json` made of it), to be
+    spliced as it is into a larger value: an event's payload is encoded once, then
+    placed both under its digest and in the stored line."""
+
+    __slots__ = ()
+
+
 def canonical_json(value: Any) -> bytes:
     """The RFC 8785 encoding of `value` as UTF-8 bytes.
 
     >>> canonical_json({"b": [1.0, 1e21, None], "a": "x", "A": True})
     b'{"A":true,"a":"x","b":[1,1e+21,null]}'
     """
-    parts: list[str] = []
-    _encode(value, parts)
     try:
-        return "".join(parts).encode("utf-8")
+        return canonical_text(value).encode("utf-8")
     except UnicodeEncodeError as exc:  # a lone surrogate in a string
         raise EventFormatError(f"string is not valid Unicode: {exc.reason}") from exc
+
+
+def canonical_text(value: Any) -> Encoded:
+    """`canonical_json` before UTF-8 encoding, ready to be spliced into a larger value.
+
+    >>> canonical_json({"b": Encoded(canonical_text([2.0])), "a": 1})
+    b'{"a":1,"b":[2]}'
+    """
+    try:
+        plain = _plain(value)
+    except _NotPlain:
+        return reference_text(value)
+    return Encoded("".join(_fast_encoder(plain, 0)))
+
+
+def reference_text(value: Any) -> Encoded:
+    """The rules as written, for any value (`canonical_text` uses it where its fast path
+    cannot be sure; tests compare the two)."""
+    parts: list[str] = []
+    _encode(value, parts)
+    return Encoded("".join(parts))
+
+
+class _NotPlain(Exception):
+    """The value needs the reference encoder."""
+
+
+_EXACT_INTEGRAL = float(2**53)
+"""Integral doubles up to here print as the same digits in ECMAScript and as Python ints
+(above it, ECMAScript rounds to the shortest digits and pads with zeros)."""
+
+
+def _plain(value: Any) -> Any:
+    """`value` with integral floats as ints, if Python's C encoder then writes exactly
+    the canonical form; raises `_NotPlain` otherwise."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return value
+    if kind is dict:
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str or not key.isascii():  # UTF-16 order = ASCII order
+                raise _NotPlain
+            out[key] = _plain(item)
+        return out
+    if kind is list or kind is tuple:
+        return [_plain(item) for item in value]
+    if kind is int:
+        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            return value
+        raise _NotPlain
+    if kind is float:
+        if value.is_integer() and -_EXACT_INTEGRAL <= value <= _EXACT_INTEGRAL:
+            return int(value)
+        # Shortest digits in fixed notation in both languages: repr writes an exponent
+        # below 1e-4 or from 1e16 on, ECMAScript below 1e-6 or from 1e21 on.
+        if 1e-4 <= abs(value) < 1e16 and not value.is_integer():
+            return value
+    raise _NotPlain
+
+
+def _make_fast_encoder() -> Any:
+    maker = getattr(json.encoder, "c_make_encoder", None)
+    if maker is None:  # no C accelerator (another Python): json's own encoder, same text
+        encoder = json.JSONEncoder(
+            ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+        )
+        return lambda value, _level: [encoder.encode(value)]
+    # markers, default, string escaper, indent, separators, sort_keys, skipkeys, allow_nan
+    return maker(None, None, _string, None, ":", ",", True, False, False)
+
+
+_fast_encoder = _make_fast_encoder()
 
 
 def parse_canonical(data: bytes) -> Any:
@@ -78,6 +165,8 @@ def _encode(value: Any, out: list[str]) -> None:
     kind = type(value)
     if kind is str:  # the common cases first, by exact type
         out.append(_string(value))
+    elif kind is Encoded:
+        out.append(value)
     elif kind is dict:
         _encode_object(value, out)
     elif kind is list or kind is tuple:

@@ -57,6 +57,16 @@ audit_checkpoints = sa.Table(
 )
 
 
+_SIZE = sa.select(sa.func.max(audit_events.c.leaf_index))
+_LINE = sa.select(audit_events.c.line).where(audit_events.c.leaf_index == sa.bindparam("index"))
+_TIME = sa.select(audit_events.c.time).where(audit_events.c.leaf_index == sa.bindparam("index"))
+_NODE = sa.select(audit_nodes.c.hash).where(
+    audit_nodes.c.level == sa.bindparam("level"),
+    audit_nodes.c.node_index == sa.bindparam("index"),
+)
+"""Statements built once: building one costs more than running it (these run per append)."""
+
+
 class SqlLogStore:
     """The log's rows, read and written through `connection` (no commit here)."""
 
@@ -64,8 +74,7 @@ class SqlLogStore:
         self.connection = connection
 
     def size(self) -> int:
-        last = self.connection.execute(sa.select(sa.func.max(audit_events.c.leaf_index)))
-        value = last.scalar()
+        value = self.connection.execute(_SIZE).scalar()
         return 0 if value is None else int(value) + 1
 
     def append(
@@ -88,8 +97,7 @@ class SqlLogStore:
         )
 
     def line(self, index: int) -> bytes:
-        query = sa.select(audit_events.c.line).where(audit_events.c.leaf_index == index)
-        value = self.connection.execute(query).scalar()
+        value = self.connection.execute(_LINE, {"index": index}).scalar()
         if value is None:
             raise IndexError(f"no audit event {index}")
         return bytes(value)
@@ -104,17 +112,13 @@ class SqlLogStore:
             yield bytes(value)
 
     def time(self, index: int) -> datetime:
-        query = sa.select(audit_events.c.time).where(audit_events.c.leaf_index == index)
-        value = self.connection.execute(query).scalar()
+        value = self.connection.execute(_TIME, {"index": index}).scalar()
         if value is None:
             raise IndexError(f"no audit event {index}")
         return EPOCH + int(value) * MICROSECOND
 
     def node(self, level: int, index: int) -> bytes:
-        query = sa.select(audit_nodes.c.hash).where(
-            audit_nodes.c.level == level, audit_nodes.c.node_index == index
-        )
-        value = self.connection.execute(query).scalar()
+        value = self.connection.execute(_NODE, {"level": level, "index": index}).scalar()
         if value is None:
             raise KeyError((level, index))
         return bytes(value)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -23,12 +22,12 @@ import shapely
 from sqlalchemy.engine import Connection
 
 from deconflict.audit.event import EventKind
-from deconflict.channel import interest, wakeups
+from deconflict.channel import interest, notice_store, wakeups
 from deconflict.channel.kinds import NoticeKind
 from deconflict.geo.declaration import Declaration
 from deconflict.geo.footprint import footprint
 from deconflict.model.operation import Operation
-from deconflict.store.channel_tables import audit_queue, notices
+from deconflict.store.channel_tables import audit_queue
 
 HUB = "hub"
 
@@ -43,7 +42,7 @@ class Draft:
     about: tuple[str, ...]
     facts: Mapping[str, Any]
     starts_at: float | None = None
-    id: str = field(default_factory=lambda: f"n-{uuid.uuid4().hex[:20]}")
+    id: str = field(default_factory=lambda: notice_store.new_id())
 
 
 @dataclass(frozen=True)
@@ -126,35 +125,22 @@ def write(
     if drafts or events:
         wakeups.after_commit(connection, wakeups.QUEUED)
     if drafts:
-        connection.execute(
-            notices.insert(),
+        notice_store.insert_new(
+            connection,
             [
-                {
-                    "id": d.id,
-                    "seq": None,
-                    "recipient": d.recipient,
-                    "sender": d.sender,
-                    "kind": str(d.kind),
-                    "about": list(d.about),
-                    "facts": dict(d.facts),
-                    "created_at": now,
-                    "starts_at": d.starts_at,
-                    "deadline": None,
-                    "safety": False,
-                    "critical": False,
-                    "step": 0,
-                }
+                notice_store.NewNotice(
+                    d.id, d.recipient, d.sender, str(d.kind), d.about, d.facts, now, d.starts_at
+                )
                 for d in drafts
             ],
         )
     if events:
-        known = {k.value for k in EventKind}
         connection.execute(
-            audit_queue.insert(),
+            _QUEUE,
             [
                 {
                     "time": now,
-                    "kind": e.kind if e.kind in known else "operation.changed",
+                    "kind": e.kind if e.kind in _KNOWN else "operation.changed",
                     "actor": e.actor,
                     "subjects": list(e.subjects),
                     "payload": dict(e.payload),
@@ -162,6 +148,10 @@ def write(
                 for e in events
             ],
         )
+
+
+_QUEUE = audit_queue.insert()
+_KNOWN = frozenset(k.value for k in EventKind)
 
 
 def _operation_event(kind: str, operation: Operation, actor: str, digest: str = "") -> Event:

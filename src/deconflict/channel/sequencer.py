@@ -18,7 +18,9 @@ polling interval plus a pass: tens of milliseconds.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -45,31 +47,71 @@ from deconflict.store.channel_tables import audit_queue, channel_head, deliverie
 
 BATCH = 1000
 
+_INSERT_EVENTS = audit_events.insert()
+_INSERT_NODES = audit_nodes.insert()
+
 
 def moment(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
+class CommittedNodes:
+    """Tree nodes this process has seen committed, most recent kept.
+
+    A committed node never changes (the log only grows), so any process may keep it;
+    an append reads only the tree's right edge (about log2 n nodes, the same ones pass
+    after pass), so a small cache spares nearly every read. A pass's own nodes join only
+    once its transaction has committed: a pass that rolls back leaves nothing here that
+    the next writer of those positions could contradict.
+    """
+
+    def __init__(self, limit: int = 4096) -> None:
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._nodes: OrderedDict[tuple[int, int], bytes] = OrderedDict()
+
+    def get(self, key: tuple[int, int]) -> bytes | None:
+        with self._lock:
+            return self._nodes.get(key)
+
+    def add(self, items: Iterable[tuple[tuple[int, int], bytes]]) -> None:
+        with self._lock:
+            self._nodes.update(items)
+            while len(self._nodes) > self._limit:
+                self._nodes.popitem(last=False)
+
+
+COMMITTED = CommittedNodes()
+
+
 class BatchStore:
     """The log's tables for one pass: reads through a cache, writes in `executemany`s."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, committed: CommittedNodes = COMMITTED) -> None:
         self.connection = connection
         self.sql = SqlLogStore(connection)
         self._size = self.sql.size()
         self._last_time: datetime | None = self.sql.time(self._size - 1) if self._size else None
         self._nodes: dict[tuple[int, int], bytes] = {}
+        self._committed = committed
         self._events: list[dict[str, Any]] = []
         self._new_nodes: list[dict[str, Any]] = []
+        self._written: list[tuple[tuple[int, int], bytes]] = []
 
     def size(self) -> int:
         return self._size
 
     def node(self, level: int, index: int) -> bytes:
-        found = self._nodes.get((level, index))
+        key = (level, index)
+        found = self._nodes.get(key)
         if found is None:
-            found = self.sql.node(level, index)
-            self._nodes[(level, index)] = found
+            found = self._committed.get(key)
+            if found is None:
+                # Before `flush`, this transaction has written no node: what it reads was
+                # committed by an earlier pass, and may be kept.
+                found = self.sql.node(level, index)
+                self._committed.add([(key, found)])
+            self._nodes[key] = found
         return found
 
     def append_event(
@@ -83,6 +125,7 @@ class BatchStore:
         for level, position, value in merkle.completed_nodes(index, event.leaf_hash, self):
             self._nodes[(level, position)] = value
             self._new_nodes.append({"level": level, "node_index": position, "hash": value})
+            self._written.append(((level, position), value))
         self._events.append(
             {
                 "leaf_index": index,
@@ -98,9 +141,12 @@ class BatchStore:
 
     def flush(self) -> None:
         if self._events:
-            self.connection.execute(audit_events.insert(), self._events)
-            self.connection.execute(audit_nodes.insert(), self._new_nodes)
-        self._events, self._new_nodes = [], []
+            self.connection.execute(_INSERT_EVENTS, self._events)
+            self.connection.execute(_INSERT_NODES, self._new_nodes)
+            written, committed = self._written, self._committed
+            hooks = self.connection.info.setdefault("after_commit", [])
+            hooks.append(lambda: committed.add(written))
+        self._events, self._new_nodes, self._written = [], [], []
 
     def sign(self, signer: CheckpointSigner, now: float) -> str:
         """Sign and keep a checkpoint of the log as it now stands (after `flush`)."""
@@ -138,23 +184,45 @@ def notice_digest(row: Any) -> str:
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
+_HEAD = sa.select(channel_head).where(channel_head.c.id == 1)
+_HEAD_SKIP_LOCKED = _HEAD.with_for_update(skip_locked=True)
+_ANY_QUEUED = sa.select(audit_queue.c.id).limit(1)
+_ANY_UNNUMBERED = sa.select(notices.c.id).where(notices.c.seq.is_(None)).limit(1)
+_QUEUED = sa.select(audit_queue).order_by(audit_queue.c.id).limit(BATCH)
+_DEQUEUE = audit_queue.delete().where(audit_queue.c.id <= sa.bindparam("last"))
+_LATEST_CHECKPOINT = sa.select(sa.func.max(audit_checkpoints.c.size))
+_UNNUMBERED = (
+    sa.select(notices)
+    .where(notices.c.seq.is_(None))
+    .order_by(notices.c.created_at, notices.c.id)
+    .limit(BATCH)
+)
+_NUMBER = (
+    notices.update()
+    .where(notices.c.id == sa.bindparam("_id"))
+    .values(
+        seq=sa.bindparam("_seq"),
+        deadline=sa.bindparam("_deadline"),
+        safety=sa.bindparam("_safety"),
+        digest=sa.bindparam("_digest"),
+        next_step_at=sa.bindparam("_next"),
+    )
+)
+_INSERT_DELIVERIES = deliveries.insert()
+"""Statements built once: a pass runs after nearly every commit under load."""
+
+
 def _lock_head(connection: Connection) -> Any:
-    query = sa.select(channel_head).where(channel_head.c.id == 1)
-    if connection.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return connection.execute(query).first()
+    skip = connection.dialect.name == "postgresql"
+    return connection.execute(_HEAD_SKIP_LOCKED if skip else _HEAD).first()
 
 
 def pending(database: Database) -> bool:
     """Whether a pass has anything to do (a cheap read, no lock)."""
     with database.read() as connection:
-        queued = connection.execute(sa.select(audit_queue.c.id).limit(1)).first()
-        if queued is not None:
+        if connection.execute(_ANY_QUEUED).first() is not None:
             return True
-        fresh = connection.execute(
-            sa.select(notices.c.id).where(notices.c.seq.is_(None)).limit(1)
-        ).first()
-        return fresh is not None
+        return connection.execute(_ANY_UNNUMBERED).first() is not None
 
 
 def run_pass(
@@ -172,20 +240,18 @@ def run_pass(
             return PassResult(0, 0, None)
         now = clock()
         store = BatchStore(connection)
-        queued = connection.execute(
-            sa.select(audit_queue).order_by(audit_queue.c.id).limit(BATCH)
-        ).all()
+        queued = connection.execute(_QUEUED).all()
         for row in queued:
             store.append_event(
                 row.kind, row.actor, row.subjects, dict(row.payload), moment(row.time)
             )
         if queued:
-            connection.execute(audit_queue.delete().where(audit_queue.c.id <= queued[-1].id))
+            connection.execute(_DEQUEUE, {"last": queued[-1].id})
         numbered = _number_notices(connection, store, head.seq, now)
         store.flush()
         note = None
         due = now - head.checkpoint_at >= checkpoint_every_s
-        latest = connection.execute(sa.select(sa.func.max(audit_checkpoints.c.size))).scalar()
+        latest = connection.execute(_LATEST_CHECKPOINT).scalar()
         grown = store.size() > (latest or 0)
         if store.size() and grown and (force_checkpoint or due):
             note = store.sign(signer, now)
@@ -197,12 +263,7 @@ def run_pass(
 
 
 def _number_notices(connection: Connection, store: BatchStore, last_seq: int, now: float) -> int:
-    rows = connection.execute(
-        sa.select(notices)
-        .where(notices.c.seq.is_(None))
-        .order_by(notices.c.created_at, notices.c.id)
-        .limit(BATCH)
-    ).all()
+    rows = connection.execute(_UNNUMBERED).all()
     if not rows:
         return 0
     arrangements = policy.load_all(connection)
@@ -250,18 +311,7 @@ def _number_notices(connection: Connection, store: BatchStore, last_seq: int, no
         if row.kind == "hotline":
             payload["summary"] = str(row.facts.get("text", ""))[:500]
         store.append_event("notice.created", "hub", [row.id], payload, moment(row.created_at))
-    connection.execute(
-        notices.update()
-        .where(notices.c.id == sa.bindparam("_id"))
-        .values(
-            seq=sa.bindparam("_seq"),
-            deadline=sa.bindparam("_deadline"),
-            safety=sa.bindparam("_safety"),
-            digest=sa.bindparam("_digest"),
-            next_step_at=sa.bindparam("_next"),
-        ),
-        updates,
-    )
+    connection.execute(_NUMBER, updates)
     if hooks:
-        connection.execute(deliveries.insert(), hooks)
+        connection.execute(_INSERT_DELIVERIES, hooks)
     return len(rows)

@@ -16,14 +16,19 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+
+from deconflict.store.group_commit import GroupCommit
+
+T = TypeVar("T")
 
 
 class WriterGate:
@@ -62,10 +67,19 @@ class WriterGate:
 
 @dataclass(frozen=True)
 class Database:
-    """An engine plus what its dialect needs; `write()` and `read()` open transactions."""
+    """An engine plus what its dialect needs; `write()` and `read()` open transactions,
+    `grouped()` runs a unit of write work in a transaction shared with concurrent ones."""
 
     engine: Engine
     gate: WriterGate | None = field(default=None, compare=False)
+    groups: GroupCommit | None = field(default=None, compare=False, init=False)
+
+    def __post_init__(self) -> None:
+        # Only SQLite's single writer gains from sharing: on PostgreSQL writers already
+        # run side by side, and one transaction locking several units' cells (each unit
+        # in its own key order) could deadlock with another.
+        if self.is_sqlite:
+            object.__setattr__(self, "groups", GroupCommit(self.write))
 
     @property
     def is_sqlite(self) -> bool:
@@ -90,6 +104,14 @@ class Database:
             finally:
                 # `info` belongs to the pooled connection: never carry hooks to its next use.
                 connection.info.pop("after_commit", None)
+
+    def grouped(self, work: Callable[[Connection], T]) -> T:
+        """`work(connection)` in a write transaction, perhaps shared with other units of
+        this process (each in its own savepoint: its error undoes only its own writes)."""
+        if self.groups is None:
+            with self.write() as connection:
+                return work(connection)
+        return self.groups.run(work)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

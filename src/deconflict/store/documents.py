@@ -45,6 +45,8 @@ def from_document(ident: str, version: int, document: dict[str, Any]) -> Declara
     return declaration
 
 
-def footprint_wkt(declaration: Declaration) -> str:
-    """The horizontal footprint as WKT, for area queries and GIS."""
-    return shapely.to_wkt(footprint(declaration), rounding_precision=7)
+def footprint_wkt(declaration: Declaration | shapely.Geometry) -> str:
+    """The horizontal footprint (of a declaration, or one already made) as WKT, for area
+    queries and GIS."""
+    area = footprint(declaration) if isinstance(declaration, Declaration) else declaration
+    return shapely.to_wkt(area, rounding_precision=7)

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from deconflict.geo.declaration import Declaration
+from deconflict.geo.footprint import footprint
 from deconflict.model.errors import StaleVersion
 from deconflict.model.operation import Operation
 from deconflict.model.operation_state import OperationState
@@ -29,10 +31,13 @@ class Prepared:
     declaration: Declaration
     document: dict[str, Any]
     footprint: str
+    area: shapely.Geometry
+    """The footprint as a shape, for the caller's area-of-interest tests (made once)."""
 
 
 def prepare(declaration: Declaration) -> Prepared:
-    return Prepared(declaration, to_document(declaration), footprint_wkt(declaration))
+    area = footprint(declaration)
+    return Prepared(declaration, to_document(declaration), footprint_wkt(area), area)
 
 
 def _row_to_operation(row: sa.Row, declaration: Declaration | None = None) -> Operation:
