@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from deconflict.audit.canonical import Encoded, canonical_json, canonical_text
+from deconflict.audit.event import format_time
 from deconflict.channel.escalation import Officer
 from deconflict.store.channel_tables import (
     channel_parties,
@@ -32,9 +36,34 @@ def new_id() -> str:
     return f"n-{time.time_ns() // 1_000_000:012x}{os.urandom(6).hex()}"
 
 
+def digest(
+    ident: str,
+    recipient: str,
+    sender: str,
+    kind: str,
+    about: Sequence[str],
+    facts: Mapping[str, Any] | Encoded,
+    created_at: float,
+) -> str:
+    """What an officer signs: SHA-256 of the notice's canonical JSON (its id, parties,
+    kind, subjects, facts and creation time, RFC 3339 UTC). `facts` may come encoded
+    already (`canonical_text`), when many notices share them."""
+    body = {
+        "id": ident,
+        "to": recipient,
+        "from": sender,
+        "kind": kind,
+        "about": list(about),
+        "facts": facts,
+        "created_at": format_time(datetime.fromtimestamp(created_at, UTC)),
+    }
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
 @dataclass(frozen=True)
 class NewNotice:
-    """A notice as the outbox writes it (numbered, dated and signed later)."""
+    """A notice as the outbox writes it (numbered and dated later); its `digest` is
+    made here, where the facts shared by an operation's notices are encoded once."""
 
     id: str
     recipient: str
@@ -47,6 +76,7 @@ class NewNotice:
 
 
 _COLUMNS = ("id", "recipient", "sender", "kind", "about", "facts", "created_at", "starts_at")
+_COLUMNS += ("digest",)
 _INSERT_SQLITE = (
     f"INSERT INTO notices ({', '.join(_COLUMNS)}, safety, critical, step)"
     f" VALUES ({', '.join('?' for _ in _COLUMNS)}, 0, 0, 0)"
@@ -65,6 +95,15 @@ def insert_new(connection: Connection, rows: Iterable[NewNotice]) -> None:
     rows = list(rows)
     if not rows:
         return
+    canonical: dict[int, Encoded] = {}
+
+    def signed(r: NewNotice) -> str:
+        facts = canonical.get(id(r.facts))
+        if facts is None:
+            facts = canonical[id(r.facts)] = canonical_text(r.facts)
+        return digest(r.id, r.recipient, r.sender, r.kind, r.about, facts, r.created_at)
+
+    digests = [signed(r) for r in rows]
     if connection.dialect.name != "sqlite":
         connection.execute(
             _INSERT,
@@ -83,8 +122,9 @@ def insert_new(connection: Connection, rows: Iterable[NewNotice]) -> None:
                     "safety": False,
                     "critical": False,
                     "step": 0,
+                    "digest": d,
                 }
-                for r in rows
+                for r, d in zip(rows, digests, strict=True)
             ],
         )
         return
@@ -106,8 +146,9 @@ def insert_new(connection: Connection, rows: Iterable[NewNotice]) -> None:
             text(r.facts),
             r.created_at,
             r.starts_at,
+            d,
         )
-        for r in rows
+        for r, d in zip(rows, digests, strict=True)
     ]
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:

@@ -17,7 +17,6 @@ polling interval plus a pass: tens of milliseconds.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -29,7 +28,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from deconflict.audit import merkle
-from deconflict.audit.canonical import canonical_json
 from deconflict.audit.checkpoint import Checkpoint, CheckpointSigner
 from deconflict.audit.event import GENESIS, AuditEvent, EventKind, format_time
 from deconflict.audit.sql_store import (
@@ -40,7 +38,7 @@ from deconflict.audit.sql_store import (
     audit_events,
     audit_nodes,
 )
-from deconflict.channel import interest, policy
+from deconflict.channel import interest, notice_store, policy
 from deconflict.channel.kinds import SAFETY
 from deconflict.store.backend import Database
 from deconflict.store.channel_tables import audit_queue, channel_head, deliveries, notices
@@ -171,17 +169,11 @@ class PassResult:
 
 
 def notice_digest(row: Any) -> str:
-    """What an officer signs: SHA-256 of the notice's canonical facts."""
-    body = {
-        "id": row.id,
-        "to": row.recipient,
-        "from": row.sender,
-        "kind": row.kind,
-        "about": list(row.about),
-        "facts": row.facts,
-        "created_at": format_time(moment(row.created_at)),
-    }
-    return hashlib.sha256(canonical_json(body)).hexdigest()
+    """What an officer signs: SHA-256 of the notice's canonical facts (see
+    `notice_store.digest`; the outbox already stored it in nearly every row)."""
+    return notice_store.digest(
+        row.id, row.recipient, row.sender, row.kind, row.about, row.facts, row.created_at
+    )
 
 
 _HEAD = sa.select(channel_head).where(channel_head.c.id == 1)
@@ -275,7 +267,7 @@ def _number_notices(connection: Connection, store: BatchStore, last_seq: int, no
         seconds = arrangement.policy.deadline_for(row.kind)
         needs_ack = arrangement.needs_ack(row.kind) and seconds is not None
         deadline = row.created_at + seconds if needs_ack and seconds is not None else None
-        digest = notice_digest(row)
+        digest = row.digest or notice_digest(row)
         updates.append(
             {
                 "_id": row.id,
