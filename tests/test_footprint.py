@@ -23,7 +23,7 @@ WGS84 = Geod(ellps="WGS84")
 def test_a_circles_footprint_contains_the_circle(lon: float, lat: float, radius: float) -> None:
     """Points on the geodesic circle (pyproj, 720 azimuths) all lie inside the footprint
     (to 1e-6°, 0.1 m: its edges are straight in lon/lat, the circle's are not), and it
-    exceeds the circle by little (at most 0.2 % of the radius plus a metre).
+    exceeds the circle by little (at most 0.2 % of the radius plus 3 m).
 
     Up to 60° of latitude: nearer the poles a straight lon/lat edge sags further inside
     the circle than 0.1 m (known; area tests there may miss by that much)."""
@@ -37,4 +37,4 @@ def test_a_circles_footprint_contains_the_circle(lon: float, lat: float, radius:
     _, _, reach = WGS84.inv(
         np.full(len(ring), lon), np.full(len(ring), lat), ring[:, 0], ring[:, 1]
     )
-    assert reach.max() <= radius * 1.002 + 1.0
+    assert reach.max() <= radius * 1.002 + 3.0

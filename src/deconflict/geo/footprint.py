@@ -18,6 +18,9 @@ from deconflict.geo.pieces import circle_polygon, segment_pieces
 from deconflict.geo.projection import LocalPlane
 
 _QUAD_SEGS = 8
+_CIRCLE_SAGITTA_M = 2.0
+"""How far a footprint's circle may exceed the circle: a tenth of the vertices the
+engine's own polygons need (0.2 m), so a tenth of the work and of the stored WKT."""
 
 
 def outline_footprint(outline: Outline) -> shapely.Geometry:
@@ -25,7 +28,7 @@ def outline_footprint(outline: Outline) -> shapely.Geometry:
     if isinstance(outline, PolygonOutline):
         return outline.shape
     if isinstance(outline, Circle):
-        return circle_polygon(outline)
+        return circle_polygon(outline, _CIRCLE_SAGITTA_M, margin=_CIRCLE_SAGITTA_M)
     return _corridor_polygon(outline)
 
 

@@ -223,8 +223,11 @@ def _polygon_reach(polygon: shapely.Polygon) -> float:
     return float(np.max(np.hypot(x, y)))
 
 
-def circle_polygon(circle: Circle) -> shapely.Polygon:
-    """A geodesic polygon that contains the circle, and exceeds it by at most ~0.3 m.
+def circle_polygon(circle: Circle, sagitta: float = 0.2, margin: float = 0.1) -> shapely.Polygon:
+    """A geodesic polygon that contains the circle, and exceeds it by at most about
+    `sagitta` + `margin` (a coarser polygon, for drawing and area tests, takes a larger
+    `sagitta`, and a margin for the sag of its longer edges drawn straight in lon/lat:
+    the vertex count falls with the square root of `sagitta`).
 
     The vertices sit on a larger circle so that the geodesic edges between them (whose
     midpoints are the polygon's closest points to the centre) still reach the radius:
@@ -232,10 +235,9 @@ def circle_polygon(circle: Circle) -> shapely.Polygon:
     ``tan ρ = tan ρ' · cos(π/n)``. The ellipsoid's departure from that is far below the
     0.1 m slack added.
     """
-    sagitta = 0.2
     n = max(64, math.ceil(math.pi / math.sqrt(2.0 * sagitta / circle.radius)))
     inner = circle.radius / _EARTH_R
-    outer = math.atan(math.tan(inner) / math.cos(math.pi / n)) * _EARTH_R + 0.1
+    outer = math.atan(math.tan(inner) / math.cos(math.pi / n)) * _EARTH_R + margin
     azimuths = np.linspace(0.0, 360.0, n, endpoint=False)
     lon0, lat0 = circle.center
     lons, lats, _ = WGS84.fwd(np.full(n, lon0), np.full(n, lat0), azimuths, np.full(n, outer))

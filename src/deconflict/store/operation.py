@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -155,6 +156,15 @@ def get_many(connection: Connection, idents: Iterable[str]) -> list[Operation]:
 
 _INSERT = operations.insert()
 _INSERT_VERSION = operation_versions.insert()
+_ROW = ("party", "version", "state", "priority", "document", "start", "end", "footprint")
+_ROW += ("submitted_at", "updated_at", "late_notice", "overridden_by", "awaiting")
+_QUOTED = ", ".join(f'"{name}"' for name in _ROW)  # "end" is an SQL keyword
+_INSERT_SQLITE = f"INSERT INTO operations (id, {_QUOTED}) VALUES (?{', ?' * len(_ROW)})"
+_INSERT_VERSION_SQLITE = (
+    "INSERT INTO operation_versions (id, version, state, document, recorded_at)"
+    " VALUES (?, ?, ?, ?, ?)"
+)
+_JSON_COLUMNS = frozenset({"document", "late_notice", "overridden_by", "awaiting"})
 
 
 def insert(
@@ -166,21 +176,37 @@ def insert(
     """Write a new operation (version 1) and index it if it is in force.
 
     Statements are built once and given parameters (not rebuilt with `.values()`):
-    building a statement costs more than running it on SQLite.
+    building a statement costs more than running it on SQLite. There they go straight
+    to the driver, the document encoded once for both tables (as SQLAlchemy's JSON
+    type would encode it: `json.dumps`).
     """
     values = _values(operation, prepared)
-    connection.execute(_INSERT, {"id": operation.id, **values})
-    _set_geometry(connection, operation.id)
-    connection.execute(
-        _INSERT_VERSION,
-        {
-            "id": operation.id,
-            "version": operation.version,
-            "state": values["state"],
-            "document": values["document"],
-            "recorded_at": operation.updated_at,
-        },
-    )
+    if connection.dialect.name == "sqlite":
+        document = json.dumps(values["document"])
+        encoded = {name: json.dumps(values[name]) for name in _JSON_COLUMNS - {"document"}}
+        row = [document if name == "document" else encoded.get(name, values[name]) for name in _ROW]
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(_INSERT_SQLITE, [operation.id, *row])
+            cursor.execute(
+                _INSERT_VERSION_SQLITE,
+                [operation.id, operation.version, values["state"], document, operation.updated_at],
+            )
+        finally:
+            cursor.close()
+    else:
+        connection.execute(_INSERT, {"id": operation.id, **values})
+        _set_geometry(connection, operation.id)
+        connection.execute(
+            _INSERT_VERSION,
+            {
+                "id": operation.id,
+                "version": operation.version,
+                "state": values["state"],
+                "document": values["document"],
+                "recorded_at": operation.updated_at,
+            },
+        )
     if operation.in_force:
         space_index.insert_boxes(connection, OWNER_KIND, operation.id, boxes)
 
