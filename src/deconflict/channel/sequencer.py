@@ -17,11 +17,13 @@ polling interval plus a pass: tens of milliseconds.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,6 +42,7 @@ from deconflict.audit.sql_store import (
 )
 from deconflict.channel import interest, notice_store, policy
 from deconflict.channel.kinds import SAFETY
+from deconflict.store import bulk
 from deconflict.store.backend import Database
 from deconflict.store.channel_tables import audit_queue, channel_head, deliveries, notices
 
@@ -139,8 +142,8 @@ class BatchStore:
 
     def flush(self) -> None:
         if self._events:
-            self.connection.execute(_INSERT_EVENTS, self._events)
-            self.connection.execute(_INSERT_NODES, self._new_nodes)
+            bulk.executemany(self.connection, _INSERT_EVENTS, self._events)
+            bulk.executemany(self.connection, _INSERT_NODES, self._new_nodes)
             written, committed = self._written, self._committed
             hooks = self.connection.info.setdefault("after_commit", [])
             hooks.append(lambda: committed.add(written))
@@ -184,7 +187,17 @@ _QUEUED = sa.select(audit_queue).order_by(audit_queue.c.id).limit(BATCH)
 _DEQUEUE = audit_queue.delete().where(audit_queue.c.id <= sa.bindparam("last"))
 _LATEST_CHECKPOINT = sa.select(sa.func.max(audit_checkpoints.c.size))
 _UNNUMBERED = (
-    sa.select(notices)
+    sa.select(
+        notices.c.id,
+        notices.c.recipient,
+        notices.c.sender,
+        notices.c.kind,
+        notices.c.about,
+        notices.c.created_at,
+        notices.c.digest,
+        # Left as text: only a hotline message's (or an old row's) facts are needed.
+        sa.type_coerce(notices.c.facts, sa.Text).label("facts_text"),
+    )
     .where(notices.c.seq.is_(None))
     .order_by(notices.c.created_at, notices.c.id)
     .limit(BATCH)
@@ -254,6 +267,15 @@ def run_pass(
     return PassResult(len(queued), numbered, note)
 
 
+def _facts(row: Any) -> Any:
+    value = row.facts_text
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _with_facts(row: Any) -> Any:
+    return SimpleNamespace(**row._asdict(), facts=_facts(row))
+
+
 def _number_notices(connection: Connection, store: BatchStore, last_seq: int, now: float) -> int:
     rows = connection.execute(_UNNUMBERED).all()
     if not rows:
@@ -267,7 +289,7 @@ def _number_notices(connection: Connection, store: BatchStore, last_seq: int, no
         seconds = arrangement.policy.deadline_for(row.kind)
         needs_ack = arrangement.needs_ack(row.kind) and seconds is not None
         deadline = row.created_at + seconds if needs_ack and seconds is not None else None
-        digest = row.digest or notice_digest(row)
+        digest = row.digest or notice_digest(_with_facts(row))
         updates.append(
             {
                 "_id": row.id,
@@ -301,9 +323,9 @@ def _number_notices(connection: Connection, store: BatchStore, last_seq: int, no
         if deadline is not None:
             payload["deadline"] = format_time(moment(deadline))
         if row.kind == "hotline":
-            payload["summary"] = str(row.facts.get("text", ""))[:500]
+            payload["summary"] = str(_facts(row).get("text", ""))[:500]
         store.append_event("notice.created", "hub", [row.id], payload, moment(row.created_at))
-    connection.execute(_NUMBER, updates)
+    bulk.executemany(connection, _NUMBER, updates)
     if hooks:
         connection.execute(_INSERT_DELIVERIES, hooks)
     return len(rows)
