@@ -83,7 +83,8 @@ def test_ids_not_found_too_large(dss: Dss) -> None:
     _message(uss.put(f"{OIR}/{new_id().replace('-4', '-1', 1)}", json=intent()), 400)
     _message(uss.get(f"{OIR}/{new_id()}"), 404)
     _message(uss.delete(f"{OIR}/{new_id()}/{'x' * 20}"), 404)
-    _message(uss.put(f"{OIR}/{new_id()}/{'x' * 20}", json=intent()), 404)
+    # An update of nothing: 400 (the definition lists no 404 for an update).
+    _message(uss.put(f"{OIR}/{new_id()}/{'x' * 20}", json=intent()), 400)
     huge = volume4d(radius=500_000)
     _message(uss.put(f"{OIR}/{new_id()}", json=intent(extents=[huge])), 413)
     _message(uss.post(f"{OIR}/query", json={"area_of_interest": huge}), 413)

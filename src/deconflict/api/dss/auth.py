@@ -18,6 +18,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 
 from deconflict.config import Settings
+from deconflict.model.dss import MAX_TEXT
 
 ALGORITHMS = ["RS256"]
 VERIFIED_CACHE_SIZE = 4096
@@ -77,6 +78,8 @@ class DssVerifier:
         scope = claims.get("scope", "")
         scopes = frozenset(scope.split()) if isinstance(scope, str) else frozenset()
         subject = str(claims["sub"])
+        if not subject or len(subject) > MAX_TEXT:
+            raise DssUnauthorized(f"invalid token: sub must be 1 to {MAX_TEXT} characters")
         if len(self._verified) >= VERIFIED_CACHE_SIZE:
             self._verified.clear()
         self._verified[token] = (subject, scopes, float(claims["exp"]))
