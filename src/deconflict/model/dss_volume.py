@@ -31,6 +31,7 @@ class OutsideAirspace(DssBadRequest):
     """An area wholly above or below the altitudes the hub serves: a query of it finds
     nothing; anything else there is a bad request."""
 
+
 MAX_AREA_KM2 = 100_000.0
 """Largest outline the DSS serves (a 316 km square): larger is refused with 413."""
 
