@@ -169,8 +169,9 @@ def parse_volume4d(
         else:
             finish = begin + (MAX_VALIDITY_S if query else DEFAULT_SPAN_S)
         if query and finish > begin and finish - begin > MAX_VALIDITY_S:
-            # What has ended is never answered: look from now, as far as the hub keeps.
-            begin = max(begin, now - 60.0)
+            # What has ended is never answered: look from now (or the range's last
+            # stretch, if it ends before), as far ahead as the hub keeps.
+            begin = max(begin, min(now - 60.0, finish - MAX_VALIDITY_S))
             finish = min(finish, begin + MAX_VALIDITY_S)
         if area_km2(outline) > MAX_AREA_KM2:
             raise AreaTooLarge(f"{where}: the area is larger than {MAX_AREA_KM2:g} km²")
