@@ -84,17 +84,45 @@ def _parser() -> argparse.ArgumentParser:
     )
     for name in COMMAND_MODULES:
         importlib.import_module(name).add_commands(commands)
-    token = commands.add_parser("token", help="mint a development token (signed by the local key)")
-    token.add_argument("--party", help="the party the token acts for")
+    token = commands.add_parser(
+        "token",
+        help="mint a development token (signed by the local key)",
+        description=(
+            "Mint a bearer token for the native API (ES256, the local development key) or, "
+            "with --dss, for the ASTM F3548 DSS API under /dss/v1 (RS256: the local DSS "
+            "development key, or --key)."
+        ),
+    )
+    token.add_argument("--party", help="the party the token acts for (native API)")
     token.add_argument(
         "--scope",
         action="append",
-        choices=("deconflict.read", "deconflict.write", "deconflict.admin"),
-        help="repeat for several (default: read and write)",
+        metavar="SCOPE",
+        help=(
+            "repeat for several: deconflict.read, deconflict.write, deconflict.admin "
+            "(default: read and write); with --dss: utm.strategic_coordination (default), "
+            "utm.constraint_management, utm.constraint_processing, "
+            "utm.conformance_monitoring_sa, utm.availability_arbitration"
+        ),
     )
-    token.add_argument("--subject", default="cli-user")
+    token.add_argument(
+        "--subject", default="cli-user", help="the token's sub (with --dss: the USS's id)"
+    )
     token.add_argument("--hours", type=float, default=12.0)
     token.add_argument("--config", type=Path, help="TOML configuration file")
+    token.add_argument(
+        "--dss", action="store_true", help="a token for the DSS API (/dss/v1), RS256"
+    )
+    token.add_argument(
+        "--audience",
+        help="with --dss: the aud claim (default: the first dss_audience, else the host name)",
+    )
+    token.add_argument(
+        "--key",
+        type=Path,
+        help="with --dss: sign with this RSA private key (PEM) instead of the development key",
+    )
+    token.add_argument("--kid", help="with --dss: the key id to name in the token's header")
     backup = commands.add_parser("backup", help="copy the SQLite database while it runs")
     backup.add_argument("destination", type=Path)
     backup.add_argument("--config", type=Path, help="TOML configuration file")

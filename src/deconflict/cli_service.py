@@ -101,21 +101,62 @@ def demo(args: argparse.Namespace, out: Console) -> int:
     return serve(settings)
 
 
-def token(args: argparse.Namespace, out: Console) -> int:
-    from deconflict.api.auth import mint_token
+def _fail(err: Console, message: str) -> int:
+    """One line on stderr, never wrapped (scripts read it), and the failure status."""
+    err.print(escape(message), highlight=False, soft_wrap=True)
+    return EXIT_FAILED
 
+
+NATIVE_SCOPES = ("deconflict.read", "deconflict.write", "deconflict.admin")
+DSS_SCOPES = (
+    "utm.strategic_coordination",
+    "utm.constraint_management",
+    "utm.constraint_processing",
+    "utm.conformance_monitoring_sa",
+    "utm.availability_arbitration",
+)
+
+
+def token(args: argparse.Namespace, out: Console, err: Console) -> int:
+    """Print a token: native (ES256, dev key) or, with --dss, RS256 for /dss/v1."""
     settings = _settings(args)
-    scopes = args.scope or ["deconflict.read", "deconflict.write"]
-    out.file.write(
-        mint_token(
+    if not 0 < args.hours <= 24 * 366:
+        return _fail(err, "error: --hours must be above 0 and at most a year (8784)")
+    known = DSS_SCOPES if args.dss else NATIVE_SCOPES
+    scopes = args.scope or (["utm.strategic_coordination"] if args.dss else list(known[:2]))
+    unknown = [s for s in scopes if s not in known]
+    if unknown:
+        return _fail(err, f"error: unknown scope {unknown[0]!r} (known: {', '.join(known)})")
+    if not args.dss:
+        if args.audience or args.key or args.kid:
+            return _fail(err, "error: --audience, --key and --kid go with --dss")
+        from deconflict.api.auth import mint_token
+
+        minted = mint_token(
             settings,
             subject=args.subject,
             party=args.party,
             scopes=scopes,
             lifetime_s=args.hours * 3600,
         )
-        + "\n"
-    )
+    else:
+        if args.party:
+            return _fail(err, "error: a DSS token names a USS (--subject), not a --party")
+        from deconflict.api.dss.auth import mint_dss_token
+
+        try:
+            minted = mint_dss_token(
+                settings,
+                subject=args.subject,
+                scopes=scopes,
+                audience=args.audience,
+                lifetime_s=args.hours * 3600,
+                key_path=args.key,
+                kid=args.kid,
+            )
+        except ValueError as error:
+            return _fail(err, f"error: {error}")
+    out.file.write(minted + "\n")
     return EXIT_OK
 
 
@@ -145,7 +186,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.command == "demo":
         return demo(args, out)
     if args.command == "token":
-        return token(args, out)
+        return token(args, out, err)
     if args.command == "backup":
         return backup(args, out, err)
     return EXIT_FAILED

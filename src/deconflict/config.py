@@ -50,6 +50,8 @@ class Settings:
     """A JWKS URL of the DSS's authorization authority."""
     dss_base_url: str | None = None
     """The hub's URL as USSs reach it (uss_base_url of native operations); else per request."""
+    dss_allow_http_base_urls: bool = False
+    """Accept http:// (not only https://) uss_base_url values from USSs: development only."""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property

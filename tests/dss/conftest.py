@@ -14,8 +14,10 @@ SERVICE = Path(__file__).resolve().parents[1] / "service"
 if str(SERVICE) not in sys.path:
     sys.path.insert(0, str(SERVICE))
 HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
+CHANNEL = HERE.parent / "channel"
+for folder in (HERE, CHANNEL):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
 _spec = importlib.util.spec_from_file_location("service_conftest_dss", SERVICE / "conftest.py")
 assert _spec is not None and _spec.loader is not None

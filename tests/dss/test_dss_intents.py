@@ -60,9 +60,12 @@ def test_two_usses_prove_awareness_with_keys(dss: Dss) -> None:
 
 
 def test_states_and_keys_off_nominal(dss: Dss) -> None:
-    uss1, uss2 = dss.uss("uss1"), dss.uss("uss2")
+    uss1, uss2 = dss.uss("uss1", (SC, CMSA)), dss.uss("uss2", (SC, CMSA))
     a, b = new_id(), new_id()
-    ref_a = _create(uss1, a, intent(state="Activated"))
+    accepted = _create(uss1, a, intent())
+    activated = uss1.put(f"{OIR}/{a}/{accepted['ovn']}", json=intent(state="Activated"))
+    assert activated.status_code == 200, activated.text
+    ref_a = activated.json()["operational_intent_reference"]
     ref_b = _create(uss2, b, intent(key=[ref_a["ovn"]]))
     # Nonconforming needs no key (adjusted as flown), even with B now in the way.
     nonconforming = uss1.put(f"{OIR}/{a}/{ref_a['ovn']}", json=intent(state="Nonconforming"))
@@ -78,9 +81,12 @@ def test_states_and_keys_off_nominal(dss: Dss) -> None:
     bad = uss2.put(f"{OIR}/{b}/{ref_b['ovn']}", json=intent(state="Nonconforming"))
     assert bad.status_code == 400
     assert uss2.put(f"{OIR}/{new_id()}", json=intent(state="Contingent")).status_code == 400
-    # Activated without any subscription is refused; Accepted without one is fine.
-    lone = intent(state="Activated", new_subscription=False, key=[ref_a["ovn"], ref_b["ovn"]])
-    assert uss2.put(f"{OIR}/{new_id()}", json=lone).status_code == 400
+    # Activated without naming a subscription (or asking for one) is refused, even for an
+    # intent that had one; Accepted without one is fine. Only Accepted is a first state.
+    lone = intent(state="Activated", new_subscription=False, key=[ref_a["ovn"]])
+    assert uss2.put(f"{OIR}/{b}/{ref_b['ovn']}", json=lone).status_code == 400
+    first = intent(state="Activated", key=[ref_a["ovn"], ref_b["ovn"]])
+    assert uss2.put(f"{OIR}/{new_id()}", json=first).status_code == 400
 
 
 def test_scopes_per_endpoint(dss: Dss) -> None:

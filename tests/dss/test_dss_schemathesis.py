@@ -4,20 +4,17 @@ response as the definition documents it."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import schemathesis
+from definition import definition_path
 from dss_helpers import AA, CM, CMSA, CP, SC, Dss
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
-DEFINITION = Path(__file__).resolve().parent / "astm-f3548-21-utm.yaml"
-
 
 @pytest.fixture(scope="module")
 def dss_schema(module_dss: Dss) -> schemathesis.BaseSchema:
-    schema = schemathesis.openapi.from_path(str(DEFINITION))
+    schema = schemathesis.openapi.from_path(str(definition_path()))
     return schema.include(path_regex=r"^/dss/v1/")
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from deconflict.application import dss_record
 from deconflict.application.dss_common import UssCaller
 from deconflict.application.hub import Hub
-from deconflict.model.dss import Availability, DssBadRequest, DssConflict
+from deconflict.model.dss import MAX_TEXT, Availability, DssBadRequest
 from deconflict.model.dss_volume import parse_time_field, time_field
 from deconflict.store import dss_availability
 
@@ -17,12 +18,25 @@ def _status(uss: str, found: tuple[str, str] | None) -> dict[str, Any]:
     return {"version": version, "status": {"uss": uss, "availability": str(availability)}}
 
 
+def _uss(uss: str) -> str:
+    if not uss or len(uss) > MAX_TEXT:
+        raise DssBadRequest(f"uss_id must be 1 to {MAX_TEXT} characters")
+    return uss
+
+
 def get_availability(hub: Hub, uss: str) -> dict[str, Any]:
+    uss = _uss(uss)
     with hub.database.read() as connection:
         return _status(uss, dss_availability.get(connection, uss))
 
 
-def set_availability(hub: Hub, uss: str, params: dict[str, Any]) -> dict[str, Any]:
+def set_availability(
+    hub: Hub, caller: UssCaller, uss: str, params: dict[str, Any]
+) -> dict[str, Any]:
+    """An arbitrator sets a USS's availability at its current version (`old_version`,
+    "" for a USS never set). A stale version is 400: version 1.0.0 of the definition
+    lists no 409 here (later revisions, and InterUSS's DSS, answer 409)."""
+    uss = _uss(uss)
     try:
         availability = Availability(params.get("availability"))
     except ValueError:
@@ -32,12 +46,14 @@ def set_availability(hub: Hub, uss: str, params: dict[str, Any]) -> dict[str, An
         old = ""
     if not isinstance(old, str):
         raise DssBadRequest("old_version must be a string")
+    now = hub.clock()
     with hub.database.write() as connection:
         current = dss_availability.get(connection, uss)
         if (current[1] if current is not None else "") != old:
-            raise DssConflict(f"old_version {old!r} is not the current version")
+            raise DssBadRequest(f"old_version {old!r} is not the current version")
         version = uuid.uuid4().hex[:20]
-        dss_availability.put(connection, uss, str(availability), version, hub.clock())
+        dss_availability.put(connection, uss, str(availability), version, now)
+        dss_record.availability_set(connection, uss, str(availability), version, caller.party, now)
     return _status(uss, (str(availability), version))
 
 
@@ -81,8 +97,9 @@ def _exchange(value: Any) -> dict[str, Any]:
 def make_report(hub: Hub, caller: UssCaller, params: dict[str, Any]) -> dict[str, Any]:
     """Archive a report; answer it with the id the DSS gave it."""
     report = {"report_id": str(uuid.uuid4()), "exchange": _exchange(params.get("exchange"))}
+    now = hub.clock()
     with hub.database.write() as connection:
-        dss_availability.archive_report(
-            connection, report["report_id"], caller.manager, report, hub.clock()
-        )
+        ident = report["report_id"]
+        dss_availability.archive_report(connection, ident, caller.manager, report, now)
+        dss_record.report_made(connection, report, caller.party, now)
     return report

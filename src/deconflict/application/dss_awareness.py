@@ -10,6 +10,7 @@ USSs' business, as the standard says.
 
 from __future__ import annotations
 
+from collections.abc import Set
 from typing import Any
 
 from deconflict.application import candidates
@@ -25,6 +26,7 @@ from deconflict.application.dss_common import (
 from deconflict.application.outcome import sort_conflicts
 from deconflict.geo.declaration import Declaration
 from deconflict.model.dss import MissingKeys
+from deconflict.model.operation import Operation
 from deconflict.store import dss_constraints, dss_intents, space_index
 
 
@@ -33,7 +35,7 @@ def check_key(
     caller: UssCaller,
     entity_id: str,
     boxes: Any,
-    key: set[str],
+    key: Set[str],
     now: float,
     constraints_too: bool,
 ) -> None:
@@ -65,14 +67,17 @@ def check_key(
 
 def check_natives(
     connection: Any, declaration: Declaration, agreements: Any, probe: Any, caller: UssCaller
-) -> None:
-    """Refuse an intent that conflicts with a native party's operation or zone."""
+) -> list[Operation]:
+    """Refuse an intent that conflicts with a native party's operation or zone; the
+    native operations of lower priority it is accepted over (their parties are told,
+    as of any priority override)."""
     near = candidates.neighbourhood(connection, declaration, agreements.policy, boxes=probe)
     report = near.airspace.check(declaration)
     if report.clear:
-        return
+        return []
     found = sort_conflicts(report, declaration)
-    usses = dss_intents.get_many(connection, [c.other for c in found.blocking])
+    others = [c.other for c in (*found.blocking, *found.overriding)]
+    usses = dss_intents.get_many(connection, others)
     natives = [near.operations[c.other] for c in found.blocking if c.other not in usses]
     if natives or found.zones:
         zones = ", ".join(sorted({f"{c.other} of {c.other_party}" for c in found.zones}))
@@ -84,3 +89,4 @@ def check_natives(
             [native_reference(o, caller) for o in natives],
             [],
         )
+    return [near.operations[c.other] for c in found.overriding if c.other not in usses]

@@ -25,12 +25,18 @@ from deconflict.model.dss import (
     NULL_SUBSCRIPTION,
     Availability,
     DssBadRequest,
+    check_base_url,
     intent_state_of,
     native_entity_id,
     native_ovn,
     party_of,
 )
-from deconflict.model.dss_volume import parse_extents, time_field
+from deconflict.model.dss_volume import (
+    OutsideAirspace,
+    parse_extents,
+    parse_volume4d,
+    time_field,
+)
 from deconflict.model.errors import NotAllowed
 from deconflict.model.operation import Operation
 from deconflict.store import dss_availability, dss_intents, dss_subscriptions, space_index
@@ -45,11 +51,13 @@ MAX_RESULTS = 10_000
 
 @dataclass(frozen=True)
 class UssCaller:
-    """A USS as its token says: `sub`, scopes; and the hub's base URL as seen by it."""
+    """A USS as its token says: `sub`, scopes; the hub's base URL as seen by it, and
+    whether this hub accepts http:// base URLs from USSs (development only)."""
 
     manager: str
     scopes: frozenset[str]
     hub_url: str
+    http_base_urls: bool = False
 
     @property
     def party(self) -> str:
@@ -58,6 +66,10 @@ class UssCaller:
     def require(self, scope: str, why: str) -> None:
         if scope not in self.scopes:
             raise NotAllowed(f"{why} needs the {scope} scope", scope=scope)
+
+    def base_url(self, params: dict[str, Any], name: str = "uss_base_url") -> str:
+        """A UssBaseURL field of a request, checked as the definition describes it."""
+        return check_base_url(params.get(name), name, http=self.http_base_urls)
 
 
 def declaration_of(
@@ -79,19 +91,23 @@ def boxes_of(declaration: Declaration) -> np.ndarray:
     return index_boxes(compile_pieces(declaration))
 
 
+def area_boxes(params: Any, now: float) -> np.ndarray:
+    """The boxes of a query's `area_of_interest` (required; open where it omits bounds)."""
+    if not isinstance(params, dict) or params.get("area_of_interest") is None:
+        raise DssBadRequest("area_of_interest is required")
+    try:
+        volume = parse_volume4d(
+            params["area_of_interest"], "area_of_interest", now=now, complete=False, query=True
+        )
+    except OutsideAirspace:
+        return np.empty((0, 8))  # a valid area where nothing can be
+    return boxes_of(declaration_of("query", "-", [volume], operation=False))
+
+
 def stored_boxes(ident: str, extents: list[Any], now: float) -> np.ndarray:
     """Boxes of extents stored earlier (to notify about what an entity used to cover)."""
     volumes = parse_extents(extents, "extents", now=now, complete=False)
     return boxes_of(declaration_of(ident, "-", volumes, operation=False))
-
-
-def str_field(params: dict[str, Any], name: str, *, required: bool = True) -> str | None:
-    value = params.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value:
-        raise DssBadRequest(f"{name} must be a non-empty string")
-    return value
 
 
 def bool_field(params: dict[str, Any], name: str) -> bool:

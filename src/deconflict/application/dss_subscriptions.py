@@ -1,21 +1,23 @@
-"""Subscriptions: query, get, create/update, delete; implicit ones made for intents.
+"""Subscriptions: query, get, create/update, delete.
 
 A subscription's notification index grows by one per notification (see
-`dss_common.notify`); its version changes only when its owner changes it.
+`dss_common.notify`); its version changes only when its owner changes it. Intents may
+depend on a subscription (see `dss_coverage`): the standard requires each to stay
+covered, so a change that would uncover one is refused (400), as is a delete.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 
+from deconflict.application import dss_record
 from deconflict.application.dss_common import (
     UssCaller,
+    area_boxes,
     availabilities,
     bool_field,
     boxes_of,
@@ -24,9 +26,10 @@ from deconflict.application.dss_common import (
     intent_reference,
     intents_meeting,
     native_reference,
-    str_field,
     subscription_body,
 )
+from deconflict.application.dss_coverage import covers, intent_volumes
+from deconflict.application.dss_reference import one_create_wins
 from deconflict.application.hub import Hub
 from deconflict.model.dss import (
     MAX_SUBSCRIPTION_S,
@@ -43,50 +46,12 @@ STRATEGIC = "utm.strategic_coordination"
 CONSTRAINT_PROCESSING = "utm.constraint_processing"
 
 
-def _version() -> str:
+def new_version() -> str:
     return uuid.uuid4().hex[:20]
 
 
-def implicit_subscription(
-    connection: Connection,
-    caller: UssCaller,
-    uss_base_url: str | None,
-    notify_for_constraints: bool,
-    extents: list[Any],
-    boxes: np.ndarray,
-    window: tuple[float, float],
-    now: float,
-) -> SubscriptionRecord:
-    """The subscription the DSS makes for an intent that asks for `new_subscription`."""
-    record = SubscriptionRecord(
-        id=str(uuid.uuid4()),
-        manager=caller.manager,
-        version=_version(),
-        notification_index=0,
-        uss_base_url=uss_base_url or "",
-        notify_for_operational_intents=True,
-        notify_for_constraints=notify_for_constraints,
-        implicit=True,
-        time_start=min(window[0], now),
-        time_end=window[1],
-        extents=extents,
-    )
-    dss_subscriptions.insert(connection, record, boxes)
-    return record
-
-
-def retire_implicit(connection: Connection, subscription_id: str) -> None:
-    """Delete an implicit subscription no intent depends on any more."""
-    record = dss_subscriptions.get(connection, subscription_id)
-    if (
-        record is not None
-        and record.implicit
-        and not dss_intents.depending_on(connection, subscription_id)
-    ):
-        dss_subscriptions.delete(connection, subscription_id)
-
-
-def _live(record: SubscriptionRecord | None, now: float) -> bool:
+def live(record: SubscriptionRecord | None, now: float) -> bool:
+    """A subscription whose end has passed is gone: not found, not notified."""
     return record is not None and record.time_end > now
 
 
@@ -95,7 +60,7 @@ def get_subscription(hub: Hub, caller: UssCaller, subscription_id: str) -> dict[
     now = hub.clock()
     with hub.database.read() as connection:
         record = dss_subscriptions.get(connection, subscription_id)
-        if record is None or not _live(record, now):
+        if record is None or not live(record, now):
             raise NotFound(f"subscription {subscription_id} not found")
         if record.manager != caller.manager:
             raise NotAllowed(f"subscription {subscription_id} is another USS's")
@@ -103,21 +68,19 @@ def get_subscription(hub: Hub, caller: UssCaller, subscription_id: str) -> dict[
 
 
 def query_subscriptions(hub: Hub, caller: UssCaller, params: dict[str, Any]) -> dict[str, Any]:
+    """The caller's own subscriptions meeting the area (the definition: only the caller's)."""
     now = hub.clock()
-    area = params.get("area_of_interest")
-    if area is None:
-        raise DssBadRequest("area_of_interest is required")
-    volume = parse_volume4d(area, "area_of_interest", now=now, complete=False)
-    boxes = boxes_of(declaration_of("query", "-", [volume], operation=False))
+    boxes = area_boxes(params, now)
     with hub.database.read() as connection:
         ids = dss_subscriptions.meeting(connection, boxes.tolist())
         records = dss_subscriptions.owned_by(connection, caller.manager, ids)
         return {
-            "subscriptions": [subscription_body(connection, r) for r in records if _live(r, now)]
+            "subscriptions": [subscription_body(connection, r) for r in records if live(r, now)]
         }
 
 
-def _put_subscription(
+@one_create_wins
+def put_subscription(
     hub: Hub,
     caller: UssCaller,
     subscription_id: str,
@@ -127,7 +90,7 @@ def _put_subscription(
     """Create (`version` None) or update a subscription; with what it can see now."""
     subscription_id = check_uuid(subscription_id, "subscriptionid")
     now = hub.clock()
-    uss_base_url = str_field(params, "uss_base_url")
+    uss_base_url = caller.base_url(params)
     for_intents = bool_field(params, "notify_for_operational_intents")
     for_constraints = bool_field(params, "notify_for_constraints")
     if not (for_intents or for_constraints):
@@ -155,15 +118,16 @@ def _put_subscription(
                 raise DssConflict(f"subscription {subscription_id} already exists")
         else:
             if existing is None:
-                raise NotFound(f"subscription {subscription_id} not found")
+                # The definition lists no 404 for an update: the path names nothing.
+                raise DssBadRequest(f"subscription {subscription_id} does not exist")
             if existing.version != version:
                 raise DssConflict(f"version {version} is not the current version")
         record = SubscriptionRecord(
             id=subscription_id,
             manager=caller.manager,
-            version=_version(),
+            version=new_version(),
             notification_index=existing.notification_index if existing else 0,
-            uss_base_url=uss_base_url or "",
+            uss_base_url=uss_base_url,
             notify_for_operational_intents=for_intents,
             notify_for_constraints=for_constraints,
             implicit=existing.implicit if existing else False,
@@ -174,13 +138,33 @@ def _put_subscription(
         if existing is None:
             dss_subscriptions.insert(connection, record, boxes)
         else:
-            depended = existing.implicit and dss_intents.depending_on(connection, subscription_id)
-            if depended and not for_intents:
-                raise DssBadRequest("intents depend on this subscription's notifications")
+            _keep_dependents_covered(connection, record, now)
             dss_subscriptions.replace(connection, record, existing.version, boxes)
+        action = "created" if existing is None else "updated"
+        dss_record.subscription_changed(connection, record, action, caller.party, now)
         answer: dict[str, Any] = {"subscription": subscription_body(connection, record)}
         answer |= _visible(connection, caller, boxes, now, for_intents, for_constraints)
     return answer
+
+
+def _keep_dependents_covered(
+    connection: Connection, record: SubscriptionRecord, now: float
+) -> None:
+    """The definition: an update that would leave an operational intent depending on
+    this subscription without coverage is a bad request."""
+    dependents = dss_intents.get_many(connection, dss_intents.depending_on(connection, record.id))
+    for intent in dependents.values():
+        if not record.notify_for_operational_intents:
+            raise DssBadRequest(
+                f"operational intent {intent.id} depends on this subscription's "
+                "notifications for operational intents"
+            )
+        volumes = intent_volumes(intent.extents, now)
+        if not covers(record, volumes, now):
+            raise DssBadRequest(
+                f"the change would no longer cover operational intent {intent.id}, "
+                "which depends on this subscription"
+            )
 
 
 def _visible(
@@ -214,6 +198,7 @@ def delete_subscription(
     hub: Hub, caller: UssCaller, subscription_id: str, version: str
 ) -> dict[str, Any]:
     subscription_id = check_uuid(subscription_id, "subscriptionid")
+    now = hub.clock()
     with hub.database.write() as connection:
         existing = dss_subscriptions.get(connection, subscription_id)
         if existing is None:
@@ -226,17 +211,5 @@ def delete_subscription(
             raise DssBadRequest("operational intents still depend on this subscription")
         body = subscription_body(connection, existing)
         dss_subscriptions.delete(connection, subscription_id)
+        dss_record.subscription_changed(connection, existing, "deleted", caller.party, now)
     return {"subscription": body}
-
-
-_ = replace
-
-
-def put_subscription(
-    hub: Hub, caller: UssCaller, ident: str, version: str | None, params: dict[str, Any]
-) -> dict[str, Any]:
-    """Create (`version` None) or update; a concurrent create of the same id loses with 409."""
-    try:
-        return _put_subscription(hub, caller, ident, version, params)
-    except IntegrityError:
-        raise DssConflict(f"{ident} was created concurrently") from None

@@ -66,6 +66,12 @@ class EventKind(StrEnum):
     ``zone.declared``, ``zone.changed``, ``zone.accepted``, ``zone.withdrawn``,
     ``conflict.found``, ``conflict.cleared`` (subjects: the two declarations),
     ``alert.opened``, ``alert.closed``, ``party.changed``, ``agreement.changed``.
+
+    The DSS API (actor: the USS's party, ``uss:…``; its operational intents are
+    operations and use the kinds above): ``constraint.declared``, ``constraint.changed``,
+    ``constraint.withdrawn`` (a constraint reference), ``subscription.changed`` (payload
+    ``action``: created, updated, deleted), ``uss.availability`` (set by an arbitrator),
+    ``dss.report`` (payload: the digest of the archived report).
     """
 
     NOTICE_CREATED = "notice.created"
@@ -89,6 +95,12 @@ class EventKind(StrEnum):
     ALERT_CLOSED = "alert.closed"
     PARTY_CHANGED = "party.changed"
     AGREEMENT_CHANGED = "agreement.changed"
+    CONSTRAINT_DECLARED = "constraint.declared"
+    CONSTRAINT_CHANGED = "constraint.changed"
+    CONSTRAINT_WITHDRAWN = "constraint.withdrawn"
+    SUBSCRIPTION_CHANGED = "subscription.changed"
+    USS_AVAILABILITY = "uss.availability"
+    DSS_REPORT = "dss.report"
 
 
 NOTICE_KINDS = frozenset(k for k in EventKind if k.value.startswith("notice."))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import urllib.parse
 import uuid
 from enum import StrEnum
 from typing import Any
@@ -24,8 +25,15 @@ from deconflict.model.operation_state import OperationState
 UUID_V4 = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
 )
+UUID_V7 = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-7[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
+)
 NULL_SUBSCRIPTION = "00000000-0000-4000-8000-000000000000"
-"""What `subscription_id` says when an intent has none (a required field; InterUSS's choice)."""
+"""What `subscription_id` says when an intent has none (a required field; InterUSS's choice).
+Given back in a request, it means "no subscription"."""
+
+MAX_TEXT = 255
+"""Longest manager (`sub`), USS id or URL the DSS stores (the columns' width)."""
 
 MAX_SUBSCRIPTION_S = 24 * 3600.0
 """DSSMaxSubscriptionDurationHours."""
@@ -75,6 +83,12 @@ class IntentState(StrEnum):
         return self in (IntentState.ACCEPTED, IntentState.ACTIVATED)
 
     @property
+    def off_nominal(self) -> bool:
+        """Nonconforming and Contingent are the conformance monitoring role's to declare
+        (SCD0100: the utm.conformance_monitoring_sa scope)."""
+        return not self.needs_key
+
+    @property
     def operation_state(self) -> OperationState:
         return OperationState(self.value.lower())
 
@@ -98,7 +112,9 @@ _NEXT: dict[IntentState, frozenset[IntentState]] = {
 }
 """F3548-21 figure of states: Ended is reached by deleting the reference."""
 
-CREATABLE = frozenset({IntentState.ACCEPTED, IntentState.ACTIVATED})
+CREATABLE = frozenset({IntentState.ACCEPTED})
+"""An intent starts Accepted (the figure of states has no other way in; InterUSS's DSS
+refuses any other first state too)."""
 
 
 def require_intent_transition(current: IntentState, target: IntentState) -> None:
@@ -121,6 +137,34 @@ def check_uuid(value: str, what: str) -> str:
     if not isinstance(value, str) or not UUID_V4.match(value):
         raise DssBadRequest(f"{what} {value!r} is not a UUIDv4")
     return value.lower()
+
+
+def check_base_url(value: Any, where: str, *, http: bool = False) -> str:
+    """A UssBaseURL: an absolute https URL (http too if `http`), no query or fragment,
+    and no trailing '/' (the definition: resource paths are appended to it)."""
+    if not isinstance(value, str) or not value:
+        raise DssBadRequest(f"{where} must be a non-empty string")
+    if len(value) > MAX_TEXT:
+        raise DssBadRequest(f"{where} is longer than {MAX_TEXT} characters")
+    schemes = ("https", "http") if http else ("https",)
+    try:
+        parts = urllib.parse.urlsplit(value)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, port_ok = None, False
+    if (
+        parts is None
+        or not port_ok
+        or parts.scheme not in schemes
+        or not parts.hostname
+        or any(c.isspace() for c in value)
+    ):
+        raise DssBadRequest(f"{where} {value!r} is not an absolute {' or '.join(schemes)} URL")
+    if parts.query or parts.fragment:
+        raise DssBadRequest(f"{where} may have no query or fragment")
+    if value.endswith("/"):
+        raise DssBadRequest(f"{where} may not end with '/'")
+    return value
 
 
 def new_ovn(entity_id: str, suffix: str | None = None) -> str:

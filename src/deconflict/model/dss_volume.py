@@ -16,14 +16,30 @@ from deconflict.geo.altitude import AltitudeReference
 from deconflict.geo.errors import InputError
 from deconflict.geo.outline import Circle, Outline, PolygonOutline
 from deconflict.geo.units import format_time, parse_time
-from deconflict.geo.volume import MAX_ALTITUDE_M, MIN_ALTITUDE_M, AltitudeBand, TimeWindow, Volume
+from deconflict.geo.volume import (
+    MAX_ALTITUDE_M,
+    MAX_VALIDITY_S,
+    MIN_ALTITUDE_M,
+    AltitudeBand,
+    TimeWindow,
+    Volume,
+)
 from deconflict.model.dss import AreaTooLarge, DssBadRequest
+
+
+class OutsideAirspace(DssBadRequest):
+    """An area wholly above or below the altitudes the hub serves: a query of it finds
+    nothing; anything else there is a bad request."""
+
 
 MAX_AREA_KM2 = 100_000.0
 """Largest outline the DSS serves (a 316 km square): larger is refused with 413."""
 
 DEFAULT_SPAN_S = 24 * 3600.0
-"""A query or subscription without an end looks this far ahead."""
+"""A subscription without an end lasts this long (the DSS chooses, says the definition)."""
+
+ALTITUDE_LIMITS_M = (-8000.0, 100_000.0)
+"""The definition's sanity bounds of an Altitude value: outside them, 400."""
 
 
 def _object(value: Any, where: str) -> dict[str, Any]:
@@ -52,17 +68,23 @@ def _outline(volume: dict[str, Any], where: str) -> Outline:
         if not isinstance(vertices, list) or len(vertices) < 3:
             raise DssBadRequest(f"{where}.outline_polygon.vertices needs at least 3 points")
         ring = [_point(v, f"{where}.outline_polygon.vertices[{i}]") for i, v in enumerate(vertices)]
-        if ring[0] == ring[-1]:
-            ring.pop()  # tolerated: the standard says open ring, GeoJSON habit says closed
-        if len(ring) < 3:
-            raise DssBadRequest(f"{where}.outline_polygon needs 3 distinct vertices")
+        if len(set(ring)) < len(ring):
+            # The definition: "Vertices may not be duplicated. In particular, the final
+            # polygon vertex must not be identical to the first vertex."
+            raise DssBadRequest(
+                f"{where}.outline_polygon repeats a vertex (the ring is open: the last "
+                "vertex must not repeat the first)"
+            )
         return PolygonOutline(tuple((*ring, ring[0])))
     circle = _object(circle, f"{where}.outline_circle")
     center = _point(circle.get("center"), f"{where}.outline_circle.center")
     radius = _object(circle.get("radius"), f"{where}.outline_circle.radius")
     if radius.get("units", "M") != "M":
         raise DssBadRequest(f"{where}.outline_circle.radius.units must be M")
-    return Circle(center, _number(radius.get("value"), f"{where}.outline_circle.radius.value"))
+    metres = _number(radius.get("value"), f"{where}.outline_circle.radius.value")
+    if metres <= 0:
+        raise DssBadRequest(f"{where}.outline_circle.radius.value must be above 0")
+    return Circle(center, metres)
 
 
 def _altitude(value: Any, where: str) -> float:
@@ -71,16 +93,23 @@ def _altitude(value: Any, where: str) -> float:
         raise DssBadRequest(f"{where}.reference must be W84")
     if altitude.get("units", "M") != "M":
         raise DssBadRequest(f"{where}.units must be M")
-    return _number(altitude.get("value"), f"{where}.value")
+    metres = _number(altitude.get("value"), f"{where}.value")
+    low, high = ALTITUDE_LIMITS_M
+    if not low <= metres <= high:
+        raise DssBadRequest(f"{where}.value must be from {low:g} to {high:g} m")
+    return metres
 
 
 def parse_time_field(value: Any, where: str) -> float:
-    """A Time object: {"value": RFC 3339, "format": "RFC3339"}."""
+    """A Time object: {"value": RFC 3339 in UTC ('Z'), "format": "RFC3339"}."""
     time = _object(value, where)
     if time.get("format", "RFC3339") != "RFC3339":
         raise DssBadRequest(f"{where}.format must be RFC3339")
+    text = time.get("value")
+    if isinstance(text, str) and not text.strip().endswith(("Z", "z")):
+        raise DssBadRequest(f"{where}.value: the time zone must be 'Z' (UTC)")
     try:
-        return parse_time(time.get("value"))
+        return parse_time(text)
     except InputError as error:
         raise DssBadRequest(f"{where}.value: {error.message}") from None
 
@@ -98,11 +127,25 @@ def area_km2(outline: Outline) -> float:
     return (lat_max - lat_min) * 111.2 * (lon_max - lon_min) * 111.3 * math.cos(mid)
 
 
+def _area_band(lower: float | None, upper: float | None, where: str) -> tuple[float, float]:
+    """An area's altitudes within the band the hub serves (nothing exists outside it):
+    omitted bounds are open, others are clamped; an area wholly outside is refused."""
+    low = MIN_ALTITUDE_M if lower is None else max(lower, MIN_ALTITUDE_M)
+    high = MAX_ALTITUDE_M if upper is None else min(upper, MAX_ALTITUDE_M)
+    if low >= high and (lower is None or upper is None or lower < upper):
+        raise OutsideAirspace(
+            f"{where}: the hub serves altitudes from {MIN_ALTITUDE_M:g} to {MAX_ALTITUDE_M:g} m"
+        )
+    return low, high
+
+
 def parse_volume4d(
-    value: Any, where: str, *, now: float, complete: bool, default_start: float | None = None
+    value: Any, where: str, *, now: float, complete: bool, query: bool = False
 ) -> Volume:
     """One Volume4D as a `Volume`. With `complete`, altitudes and both times are required
-    (operational intents); otherwise they default to everything from now on."""
+    (operational intents, constraints). Otherwise (an area: a query's or a subscription's)
+    omitted altitudes are open and an omitted start is now; an omitted end is 24 hours
+    later for a subscription, and unbounded (the hub's longest window) for a `query`."""
     volume4d = _object(value, where)
     volume3d = _object(volume4d.get("volume"), f"{where}.volume")
     try:
@@ -115,13 +158,21 @@ def parse_volume4d(
             raise DssBadRequest(
                 f"{where} needs altitude_lower, altitude_upper, time_start and time_end"
             )
-        low = MIN_ALTITUDE_M if lower is None else _altitude(lower, f"{where}.altitude_lower")
-        high = MAX_ALTITUDE_M if upper is None else _altitude(upper, f"{where}.altitude_upper")
-        t0 = (default_start if default_start is not None else now) if start is None else None
-        begin = parse_time_field(start, f"{where}.time_start") if t0 is None else t0
-        finish = (
-            begin + DEFAULT_SPAN_S if end is None else parse_time_field(end, f"{where}.time_end")
-        )
+        low = None if lower is None else _altitude(lower, f"{where}.altitude_lower")
+        high = None if upper is None else _altitude(upper, f"{where}.altitude_upper")
+        if not complete:
+            low, high = _area_band(low, high, where)
+        assert low is not None and high is not None
+        begin = now if start is None else parse_time_field(start, f"{where}.time_start")
+        if end is not None:
+            finish = parse_time_field(end, f"{where}.time_end")
+        else:
+            finish = begin + (MAX_VALIDITY_S if query else DEFAULT_SPAN_S)
+        if query and finish > begin and finish - begin > MAX_VALIDITY_S:
+            # What has ended is never answered: look from now (or the range's last
+            # stretch, if it ends before), as far ahead as the hub keeps.
+            begin = max(begin, min(now - 60.0, finish - MAX_VALIDITY_S))
+            finish = min(finish, begin + MAX_VALIDITY_S)
         if area_km2(outline) > MAX_AREA_KM2:
             raise AreaTooLarge(f"{where}: the area is larger than {MAX_AREA_KM2:g} km²")
         return Volume(

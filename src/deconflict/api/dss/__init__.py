@@ -15,10 +15,12 @@ def install(app: FastAPI, settings: Settings) -> None:
     the outermost, to reshape the refusals those make on DSS paths.
     """
     from deconflict.api import uss
-    from deconflict.api.dss import auth, availability, constraints, intents, subscriptions
+    from deconflict.api.dss import auth, availability, references
     from deconflict.api.dss.shape import DssErrorShape
 
     app.state.dss_verifier = auth.DssVerifier(settings)
-    for module in (intents, constraints, subscriptions, availability, uss):
+    for resource in references.RESOURCES:
+        app.include_router(references.router(resource))
+    for module in (availability, uss):
         app.include_router(module.router)
     app.add_middleware(DssErrorShape)

@@ -21,8 +21,8 @@ def get(request: Request, uss_id: str) -> dict[str, Any]:
 
 @router.put("/uss_availability/{uss_id}", operation_id="setUssAvailability")
 def put(request: Request, uss_id: str, params: Params) -> dict[str, Any]:
-    authorize(request, "setUssAvailability")
-    return dss_availability.set_availability(request.app.state.hub, uss_id, params)
+    caller = authorize(request, "setUssAvailability")
+    return dss_availability.set_availability(request.app.state.hub, caller, uss_id, params)
 
 
 @router.post("/reports", operation_id="makeDssReport")

@@ -100,4 +100,9 @@ def authorize(request: Request, operation_id: str) -> UssCaller:
         raise errors.NotAllowed(f"the token's scopes do not allow {operation_id}")
     settings = request.app.state.settings
     hub_url = settings.dss_base_url or str(request.base_url).rstrip("/")
-    return UssCaller(manager=subject, scopes=scopes, hub_url=hub_url)
+    return UssCaller(
+        manager=subject,
+        scopes=scopes,
+        hub_url=hub_url,
+        http_base_urls=settings.dss_allow_http_base_urls,
+    )
