@@ -34,6 +34,14 @@ _string: Any = json.encoder.encode_basestring  # type: ignore[attr-defined]
 """json's own (C) string escaper, the one ``json.dumps(ensure_ascii=False)`` uses: it
 escapes exactly ``"``, ``\\`` and control characters, as RFC 8785 requires."""
 
+
+def escape_string(text: str) -> str:
+    """A string as canonical JSON (quoted, minimally escaped)."""
+    if type(text) is not str:
+        raise EventFormatError(f"{type(text).__name__} is not a string")
+    return _string(text)  # type: ignore[no-any-return]
+
+
 MAX_SAFE_INTEGER = 2**53 - 1
 
 

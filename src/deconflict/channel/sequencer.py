@@ -144,9 +144,15 @@ class BatchStore:
         if self._events:
             bulk.executemany(self.connection, _INSERT_EVENTS, self._events)
             bulk.executemany(self.connection, _INSERT_NODES, self._new_nodes)
-            written, committed = self._written, self._committed
+            # Keep what later appends will read: the right edge of the tree as it now
+            # stands (the complete subtrees left of the next leaf) and the last leaf.
+            size = self._size
+            edge = [(level, (size >> level) - 1) for level in range(size.bit_length())]
+            wanted = {key for key in edge if (key[1] + 1) & 1} | {(0, size - 1)}
+            kept = [(key, value) for key, value in self._written if key in wanted]
+            committed = self._committed
             hooks = self.connection.info.setdefault("after_commit", [])
-            hooks.append(lambda: committed.add(written))
+            hooks.append(lambda: committed.add(kept))
         self._events, self._new_nodes, self._written = [], [], []
 
     def sign(self, signer: CheckpointSigner, now: float) -> str:
