@@ -6,6 +6,7 @@ import logging
 import sys
 import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
@@ -46,6 +47,11 @@ def _logging(level: str) -> None:
     root.propagate = False
 
 
+def _handlers(settings: Settings) -> ThreadPoolExecutor:
+    """The threads the busiest endpoints run on (`deps.off_loop`)."""
+    return ThreadPoolExecutor(settings.threads, thread_name_prefix="handler")
+
+
 def create_app(settings: Settings, *, hub: Hub | None = None, migrate: bool = True) -> FastAPI:
     """The service for `settings` (a ready `hub` may be passed, e.g. with a test clock)."""
     _logging(settings.log_level)
@@ -59,6 +65,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None, migrate: bool = Tr
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Handlers mostly hold the interpreter lock, so many threads only queue for it.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        app.state.handlers = _handlers(settings)
         stop = threading.Event()
 
         def keep_tidy() -> None:
@@ -74,6 +81,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None, migrate: bool = Tr
         worker.start()
         yield
         stop.set()
+        app.state.handlers.shutdown(wait=False)
 
     app = FastAPI(
         lifespan=lifespan,
@@ -87,6 +95,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None, migrate: bool = Tr
     app.state.hub = hub
     app.state.verifier = Verifier(settings)
     app.state.settings = settings
+    app.state.handlers = _handlers(settings)  # replaced by a fresh one at each start-up
     problems.install(app)
     for module in (operation, zone, party, health):
         app.include_router(module.router)

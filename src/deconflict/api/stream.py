@@ -63,6 +63,18 @@ def _views(hub: Hub, rows: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
+_HEAD = sa.select(channel_head.c.seq)
+_NEW_FOR = (
+    sa.select(notices)
+    .where(
+        notices.c.seq > sa.bindparam("after"),
+        notices.c.seq <= sa.bindparam("head"),
+        notices.c.recipient.in_(sa.bindparam("wanted", expanding=True)),
+    )
+    .order_by(notices.c.seq)
+)
+
+
 class Broadcaster:
     """Polls the stream head; fans new notices out to this process's subscribers."""
 
@@ -105,18 +117,21 @@ class Broadcaster:
             wakeups.SEQUENCED.unsubscribe(flag)
 
     def _poll(self) -> None:
+        with self.lock:
+            wanted = sorted(p for p, subs in self.subscribers.items() if subs)
         with self.hub.database.read() as connection:
-            head = int(connection.execute(sa.select(channel_head.c.seq)).scalar() or 0)
+            head = int(connection.execute(_HEAD).scalar() or 0)
             if head <= self.last:
                 return
-            rows = connection.execute(
-                sa.select(notices)
-                .where(notices.c.seq > self.last, notices.c.seq <= head)
-                .order_by(notices.c.seq)
-            ).all()
-        with self.lock:
-            wanted = {p for p, subs in self.subscribers.items() if subs}
-        shown = _views(self.hub, [r for r in rows if r.recipient in wanted])
+            # Only the notices someone here listens for (often none: then only the head).
+            rows = (
+                connection.execute(
+                    _NEW_FOR, {"after": self.last, "head": head, "wanted": wanted}
+                ).all()
+                if wanted
+                else []
+            )
+        shown = _views(self.hub, rows)
         self.last = head
         for item in shown:
             with self.lock:
