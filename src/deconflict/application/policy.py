@@ -38,6 +38,15 @@ _cache: weakref.WeakKeyDictionary[Engine, tuple[int, Agreements]] = weakref.Weak
 _cache_lock = threading.Lock()
 
 
+def recent(connection: Connection) -> Agreements:
+    """The agreements this process last read from this database, without asking the
+    store whether they still stand (or those in force, the first time): for a check a
+    later transaction confirms with `load`."""
+    with _cache_lock:
+        cached = _cache.get(connection.engine)
+    return cached[1] if cached is not None else load(connection)
+
+
 def load(connection: Connection) -> Agreements:
     """The agreements as this transaction sees them."""
     number = revision.read(connection, revision.AGREEMENTS)

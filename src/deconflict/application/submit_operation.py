@@ -164,11 +164,17 @@ class _Checked:
 
 
 def _check(
-    connection: Connection, declaration: Declaration, pieces: list[Piece], *, lock: bool
+    connection: Connection,
+    declaration: Declaration,
+    pieces: list[Piece],
+    *,
+    lock: bool,
+    agreements: policy.Agreements | None = None,
 ) -> _Checked:
     """Check `declaration` against what `connection` sees (having locked the cells it
-    probes, with `lock`); refuse it if it conflicts."""
-    agreements = policy.load(connection)
+    probes, with `lock`) under `agreements` (by default, those in force); refuse it if
+    it conflicts."""
+    agreements = agreements or policy.load(connection)
     boxes = candidates.probe(declaration, agreements.policy, for_suggestions=False, pieces=pieces)
     if lock:
         locks.lock_cells_for(connection, boxes)
@@ -212,7 +218,11 @@ def _submit(
         replayed = replay(connection, party, idempotency_key, request_hash)
         if replayed is not None:
             return replayed
-        checked = _check(connection, declaration, pieces, lock=False)
+        # The agreements this process read last: the write below re-reads the revision
+        # and checks again if they changed, so the optimistic check may use a copy.
+        checked = _check(
+            connection, declaration, pieces, lock=False, agreements=policy.recent(connection)
+        )
         notice_plan = outbox.plan(
             connection,
             declaration,
@@ -227,14 +237,22 @@ def _submit(
             return replayed
         if operation_store.exists(connection, declaration.id):
             raise AlreadyExists(f"operation {declaration.id} exists", id=declaration.id)
-        fresh = checked
-        if policy.load(connection).revision == checked.agreements.revision:
+        fresh, plan = checked, notice_plan
+        agreements = policy.load(connection)
+        if agreements.revision == checked.agreements.revision:
             locks.lock_cells_for(connection, checked.boxes)
             still = candidates.unchanged(connection, declaration, checked.near)
-        else:
+        else:  # parties or agreements changed: their areas of interest may have too
             still = False
+            plan = outbox.plan(
+                connection,
+                declaration,
+                prepared.document,
+                prepared.area,
+                revision=agreements.revision,
+            )
         if not still:
-            fresh = _check(connection, declaration, pieces, lock=True)
+            fresh = _check(connection, declaration, pieces, lock=True, agreements=agreements)
         found, near, agreements = fresh.found, fresh.near, fresh.agreements
         awaiting = tuple(sorted({c.other_party for c in found.zones}))
         operation = Operation(
@@ -251,7 +269,7 @@ def _submit(
         operation_store.insert(connection, operation, index_boxes(pieces), prepared)
         losers = [near.operations[c.other] for c in found.overriding]
         overridden = record_overrides(connection, operation, losers, now)
-        outbox.submitted(connection, operation, notice_plan, found.zones, losers, now)
+        outbox.submitted(connection, operation, plan, found.zones, losers, now)
         remember(connection, party, idempotency_key, request_hash, operation, now)
         return Decision(operation, fresh.report, overridden)
 
