@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from deconflict.audit import AuditEvent, EventKind
 from deconflict.audit.canonical import reference_text
+from deconflict.audit.event import encode_event
 
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
 PAYLOADS = st.dictionaries(
@@ -57,3 +58,5 @@ def test_line_and_record_are_the_canonical_objects(
     assert event.line == reference_text({**head, "payload": payload}).encode()
     assert event.record == reference_text({**head, "payload_digest": digest}).encode()
     assert event.redacted().line == event.record
+    quick = encode_event(index, time, kind.value, actor, subjects, payload, prev)
+    assert quick == (event.line, event.leaf_hash)

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection
 
 from deconflict.audit import merkle
 from deconflict.audit.checkpoint import Checkpoint, CheckpointSigner
-from deconflict.audit.event import GENESIS, AuditEvent, EventKind, format_time
+from deconflict.audit.event import GENESIS, encode_event, format_time
 from deconflict.audit.sql_store import (
     EPOCH,
     MICROSECOND,
@@ -117,28 +117,27 @@ class BatchStore:
 
     def append_event(
         self, kind: str, actor: str, subjects: Sequence[str], payload: dict, time: datetime
-    ) -> AuditEvent:
+    ) -> None:
         index = self._size
         prev = self.node(0, index - 1) if index else GENESIS
         if self._last_time is not None and time < self._last_time:
             time = self._last_time
-        event = AuditEvent(index, time, EventKind(kind), actor, tuple(subjects), payload, prev)
-        for level, position, value in merkle.completed_nodes(index, event.leaf_hash, self):
+        line, leaf = encode_event(index, time, kind, actor, subjects, payload, prev)
+        for level, position, value in merkle.completed_nodes(index, leaf, self):
             self._nodes[(level, position)] = value
             self._new_nodes.append({"level": level, "node_index": position, "hash": value})
             self._written.append(((level, position), value))
         self._events.append(
             {
                 "leaf_index": index,
-                "time": (event.time - EPOCH) // MICROSECOND,
-                "kind": event.kind.value,
+                "time": (time - EPOCH) // MICROSECOND,
+                "kind": kind,
                 "actor": actor,
-                "line": event.line,
+                "line": line,
             }
         )
         self._size += 1
-        self._last_time = event.time
-        return event
+        self._last_time = time
 
     def flush(self) -> None:
         if self._events:
