@@ -20,8 +20,10 @@ from numpy.typing import NDArray
 from deconflict.engine.boxes import probe_boxes
 from deconflict.engine.compile import compile_many, compile_pieces, gc_paused
 from deconflict.engine.conflict import Conflict, Encounter, Report
-from deconflict.engine.exact import Hits, MinimaColumns, NewPieces, PlaneView, measure
+from deconflict.engine.exact import Hits, NewPieces, measure
+from deconflict.engine.gaps import MinimaColumns
 from deconflict.engine.grid_index import SpaceTimeIndex
+from deconflict.engine.plane_view import PlaneView
 from deconflict.engine.table import PieceTable, Rows
 from deconflict.geo.declaration import Declaration, Kind
 from deconflict.geo.pieces import Piece
@@ -57,7 +59,9 @@ class Airspace:
         self._slot_first = np.zeros(0, dtype=np.int64)
         self._slot_count = np.zeros(0, dtype=np.int64)
         """Each slot's pieces are the table rows first … first + count - 1."""
-        self._matrices: tuple[NDArray, NDArray, NDArray, NDArray] | None = None
+        self._matrix: NDArray[np.float64] | None = None
+        self._widest_of: dict[str, Minima] = {}
+        """Both depend on the parties known: reset when a new one comes."""
 
     # --- contents ---------------------------------------------------------------------
 
@@ -81,7 +85,7 @@ class Airspace:
         code = self._party_code.get(party)
         if code is None:
             code = self._party_code[party] = len(self._party_code)
-            self._matrices = None
+            self._matrix, self._widest_of = None, {}
         return code
 
     def add(self, declaration: Declaration) -> None:
@@ -145,38 +149,40 @@ class Airspace:
 
     # --- checking ---------------------------------------------------------------------
 
-    def _minima_matrices(self) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-        if self._matrices is None:
+    def _minima_matrix(self) -> NDArray[np.float64]:
+        """Minima between party codes: [a, b] = (horizontal, vertical, time, applies)."""
+        if self._matrix is None:
             parties = list(self._party_code)
-            n = len(parties)
-            h, v, t = np.zeros((n, n)), np.zeros((n, n)), np.zeros((n, n))
-            applies = np.zeros((n, n), dtype=bool)
+            matrix = np.zeros((len(parties), len(parties), 4))
             for i, a in enumerate(parties):
                 for j, b in enumerate(parties):
                     minima = self.policy.between(a, b)
                     if minima is not None:
-                        h[i, j], v[i, j], t[i, j] = minima.horizontal, minima.vertical, minima.time
-                        applies[i, j] = True
-            self._matrices = (h, v, t, applies)
-        return self._matrices
+                        matrix[i, j] = (minima.horizontal, minima.vertical, minima.time, 1.0)
+            self._matrix = matrix
+        return self._matrix
 
     def _minima_columns(self, declaration: Declaration, rows: Rows) -> MinimaColumns:
-        h, v, t, applies = self._minima_matrices()
         own = self._party_code[declaration.party]
         parties = self._slot_party[rows.owner]
-        kinds = self._slot_kind[rows.owner]
+        columns = self._minima_matrix()[own, parties]  # one row per candidate
         # Zones and lines are keep-out outlines of their own: bare overlap, other parties only.
-        area = (kinds != 0) | (declaration.kind is not Kind.OPERATION)
-        both_areas = (kinds != 0) & (declaration.kind is not Kind.OPERATION)
-        return MinimaColumns(
-            np.where(area, 0.0, h[own, parties]),
-            np.where(area, 0.0, v[own, parties]),
-            np.where(area, 0.0, t[own, parties]),
-            np.where(area, (parties != own) & ~both_areas, applies[own, parties]),
-        )
+        operation = declaration.kind is Kind.OPERATION
+        area = self._slot_kind[rows.owner] != 0
+        if not operation:
+            columns[:, :3] = 0.0
+            columns[:, 3] = (parties != own) & ~area
+        elif area.any():
+            columns[area, :3] = 0.0
+            columns[area, 3] = parties[area] != own
+        return MinimaColumns(columns[:, 0], columns[:, 1], columns[:, 2], columns[:, 3] > 0.0)
 
     def _widest(self, declaration: Declaration) -> Minima:
-        return self.policy.widest_for(declaration.party, self._party_code)
+        widest = self._widest_of.get(declaration.party)
+        if widest is None:
+            widest = self.policy.widest_for(declaration.party, self._party_code)
+            self._widest_of[declaration.party] = widest
+        return widest
 
     def _candidates(
         self,

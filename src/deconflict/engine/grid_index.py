@@ -255,9 +255,10 @@ class SpaceTimeIndex:
         local = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
         x = ranges[which, 0] + local // nt[which]
         t = ranges[which, 4] + local % nt[which]
-        lo = _encode(level[which], x, t, ranges[which, 2])
-        hi = _encode(level[which], x, t, ranges[which, 3])
-        found_lo, found_hi = self._locate(lo, hi)
+        column = _encode(level[which], x, t, np.full(len(x), -_XY_HALF))  # y bits all 0
+        found_lo, found_hi = self._locate(
+            column + (ranges[which, 2] + _XY_HALF), column + (ranges[which, 3] + _XY_HALF)
+        )
         first, last = self._starts[found_lo], self._starts[found_hi]
         owner = which
         for number in np.flatnonzero(columns > MAX_PROBE_COLUMNS).tolist():
@@ -371,17 +372,14 @@ class SpaceTimeIndex:
             return _EMPTY, _EMPTY
         ids, owner = np.concatenate(ids_parts), np.concatenate(owner_parts)
         stored, probe = self._boxes[ids], boxes[owner]
-        hit = (
-            (stored[:, 0] <= probe[:, 4])
-            & (stored[:, 4] >= probe[:, 0])
-            & (stored[:, 1] <= probe[:, 5])
-            & (stored[:, 5] >= probe[:, 1])
-            & (stored[:, 2] <= probe[:, 6])
-            & (stored[:, 6] >= probe[:, 2])
-            & (stored[:, 3] <= probe[:, 7])
-            & (stored[:, 7] >= probe[:, 3])
-        )
-        pair = np.unique(owner[hit] * len(self._boxes) + ids[hit])  # distinct, box-major
+        hit = ((stored[:, :4] <= probe[:, 4:]) & (stored[:, 4:] >= probe[:, :4])).all(axis=1)
+        pair = owner[hit] * len(self._boxes) + ids[hit]
+        pair.sort()  # box-major; then duplicates (a box in several cells) are neighbours
+        if len(pair) > 1:
+            distinct = np.empty(len(pair), dtype=bool)
+            distinct[0] = True
+            np.not_equal(pair[1:], pair[:-1], out=distinct[1:])
+            pair = pair[distinct]
         owner, ids = np.divmod(pair, len(self._boxes))
         return owner, ids
 
