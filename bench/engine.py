@@ -49,7 +49,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "RESULTS.md"
 if str(BENCH_DIR.parent) not in sys.path:  # run as a script: reach the `bench` package
     sys.path.insert(0, str(BENCH_DIR.parent))
-from bench.engine_workload import generate, separation_policy  # noqa: E402
+from bench.engine_workload import generate, generate_with_kinds, separation_policy  # noqa: E402
 
 WORKLOADS = {
     "day": "the day's mix (small drone areas and routes, military orbits, areas, routes)",
@@ -103,7 +103,9 @@ def run_size(
     started = time.perf_counter()
     stored = generate(n, seed, days=days, workload=workload)
     generate_s = time.perf_counter() - started
-    new = generate(checks, seed + 1, prefix="new", areas_too=False, days=days, workload=workload)
+    new, new_kinds = generate_with_kinds(
+        checks, seed + 1, prefix="new", areas_too=False, days=days, workload=workload
+    )
     gc.collect()
     rss_generated = _status_mb("VmRSS")
 
@@ -130,10 +132,29 @@ def run_size(
         indexed_cpu_ms[i] = (time.thread_time_ns() - started_cpu_ns) / 1e6
         found.append(sorted(c.other for c in report.conflicts))
 
-    candidates = 0
-    for declaration in new:
-        candidates += sum(
-            len(p.rows) for p in airspace.probe(declaration, compile_pieces(declaration))
+    candidates = np.empty(len(new))
+    pieces_per_check = np.empty(len(new))
+    for i, declaration in enumerate(new):
+        compiled = compile_pieces(declaration)
+        pieces_per_check[i] = len(compiled)
+        candidates[i] = sum(len(p.rows) for p in airspace.probe(declaration, compiled))
+    conflicts = np.array([len(f) for f in found], dtype=np.float64)
+    by_kind = []
+    for kind in sorted(set(new_kinds)):
+        at = np.array([k == kind for k in new_kinds])
+        by_kind.append(
+            {
+                "kind": kind,
+                "checks": int(at.sum()),
+                "pieces": float(pieces_per_check[at].mean()),
+                "candidates": float(candidates[at].mean()),
+                "candidates_max": float(candidates[at].max()),
+                "conflicts": float(conflicts[at].mean()),
+                "conflicts_max": float(conflicts[at].max()),
+                "cpu_p50_ms": float(np.percentile(indexed_cpu_ms[at], 50)),
+                "cpu_p99_ms": float(np.percentile(indexed_cpu_ms[at], 99)),
+                "cpu_max_ms": float(indexed_cpu_ms[at].max()),
+            }
         )
 
     brute_ms = np.empty(min(brute_checks, len(new)))
@@ -183,8 +204,9 @@ def run_size(
         "brute_p50_ms": float(np.percentile(brute_ms, 50)),
         "brute_checks": len(brute_ms),
         "ratio": float(np.median(brute_ms) / np.median(subset)),
-        "candidates": candidates / len(new),
-        "conflicts": sum(len(f) for f in found) / len(new),
+        "candidates": float(candidates.mean()),
+        "conflicts": float(conflicts.mean()),
+        "by_kind": by_kind,
         "checks": len(new),
         "mismatches": int(mismatches),
         "profiles": profiles,
@@ -220,6 +242,21 @@ COLUMNS = (
     ("same as brute", lambda r: "yes" if r["mismatches"] == 0 else f"NO ({r['mismatches']})"),
     ("targets met?", _verdicts),
 )
+
+
+KIND_COLUMNS = (
+    ("stored", lambda r, k: f"{r['stored']:,}"),
+    ("kind", lambda r, k: k["kind"]),
+    ("checks", lambda r, k: f"{k['checks']}"),
+    ("pieces", lambda r, k: f"{k['pieces']:.1f}"),
+    ("candidates (max)", lambda r, k: f"{k['candidates']:,.0f} ({k['candidates_max']:,.0f})"),
+    ("conflicts (max)", lambda r, k: f"{k['conflicts']:.1f} ({k['conflicts_max']:,.0f})"),
+    (
+        "CPU p50 / p99 / max ms",
+        lambda r, k: f"{k['cpu_p50_ms']:.2f} / {k['cpu_p99_ms']:.2f} / {k['cpu_max_ms']:.2f}",
+    ),
+)
+"""A row per kind of new operation: which kinds make the slow tail, and why."""
 
 
 def _machine() -> str:
@@ -274,6 +311,16 @@ def _markdown(
         "|" + "|".join("---:" for _ in COLUMNS) + "|",
     ]
     lines += ["| " + " | ".join(cell(r) for _, cell in COLUMNS) + " |" for r in results]
+    lines += ["", "Checks by kind of new operation (CPU times):", ""]
+    lines += [
+        "| " + " | ".join(name for name, _ in KIND_COLUMNS) + " |",
+        "|" + "|".join("---:" for _ in KIND_COLUMNS) + "|",
+    ]
+    lines += [
+        "| " + " | ".join(cell(r, k) for _, cell in KIND_COLUMNS) + " |"
+        for r in results
+        for k in r["by_kind"]
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -356,6 +403,13 @@ def main(argv: list[str] | None = None) -> int:
     for result in results:
         table.add_row(*(cell(result) for _, cell in COLUMNS))
     console.print(table)
+    kinds = Table(title="checks by kind of new operation (CPU times)")
+    for name, _ in KIND_COLUMNS:
+        kinds.add_column(name, justify="right")
+    for result in results:
+        for kind in result["by_kind"]:
+            kinds.add_row(*(cell(result, kind) for _, cell in KIND_COLUMNS))
+    console.print(kinds)
     if not args.no_record:
         _append(_markdown(results, args.checks, args.seed, args.days, load, args.workload))
         console.print(f"appended to {RESULTS.relative_to(BENCH_DIR.parent)}")

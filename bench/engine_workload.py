@@ -226,8 +226,9 @@ def mix(
     makers: dict[str, Maker],
     prefix: str,
     span: float,
-) -> list[Declaration]:
-    """`operations` operations of the given kinds in random submission order."""
+) -> tuple[list[Declaration], list[str]]:
+    """`operations` operations of the given kinds in random submission order, and the
+    kind of each."""
     names = list(shares)
     kinds = rng.choice(len(names), size=operations, p=[shares[name] for name in names])
     made: list[Declaration | None] = [None] * operations
@@ -237,7 +238,7 @@ def mix(
             slots, makers[name](rng, [f"{prefix}-{s}" for s in slots], span), strict=True
         ):
             made[slot] = declaration
-    return [d for d in made if d is not None]
+    return [d for d in made if d is not None], [names[k] for k in kinds.tolist()]
 
 
 def generate(
@@ -250,6 +251,18 @@ def generate(
 ) -> list[Declaration]:
     """`n` declarations of `workload` over `days` days, in random submission order
     (zones and lines first, if any)."""
+    return generate_with_kinds(n, seed, prefix, areas_too, days, workload)[0]
+
+
+def generate_with_kinds(
+    n: int,
+    seed: int,
+    prefix: str = "op",
+    areas_too: bool = True,
+    days: float = 1.0,
+    workload: str = "day",
+) -> tuple[list[Declaration], list[str]]:
+    """`generate`, and the kind of each declaration ("zone", "line" or one of the mix)."""
     rng = np.random.default_rng(seed)
     span = days * DAY
     if workload == "dense":
@@ -263,4 +276,5 @@ def generate(
     else:
         raise ValueError(f"unknown workload {workload!r} (known: day, dense)")
     out = areas(rng, ZONES, LINES, span) if areas_too else []
-    return out + mix(rng, n - len(out), shares, makers, prefix, span)
+    operations, kinds = mix(rng, n - len(out), shares, makers, prefix, span)
+    return out + operations, [d.kind.value for d in out] + kinds

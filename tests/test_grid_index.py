@@ -15,6 +15,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import deconflict.engine.grid_cells as grid_cells
 import deconflict.engine.grid_index as grid_index
 from deconflict.engine.grid_index import SpaceTimeIndex
 
@@ -54,11 +55,17 @@ def brute(stored: dict[int, tuple[float, ...]], probes: np.ndarray) -> set[tuple
     probes=st.lists(boxes(), min_size=1, max_size=8),
     deleted=st.sets(st.integers(0, 54), max_size=10),
     merge=st.booleans(),
+    packed=st.booleans(),
 )
 def test_query_pairs_equals_testing_every_box(
-    first: list, later: list, probes: list, deleted: set[int], merge: bool
+    first: list, later: list, probes: list, deleted: set[int], merge: bool, packed: bool
 ) -> None:
-    with mock.patch.object(grid_index, "MERGE_AT", 0 if merge else 10**9):
+    """`packed`: cells sorted packed with their box numbers, or (as when the boxes' cell
+    numbers span too much for that) keys argsorted."""
+    with (
+        mock.patch.object(grid_index, "MERGE_AT", 0 if merge else 10**9),
+        mock.patch.object(grid_cells, "PACKED_BITS", 63 if packed else 0),
+    ):
         index = SpaceTimeIndex()
         ids = np.arange(len(first), dtype=np.int64)
         index.bulk_load(ids, np.array(first, dtype=np.float64).reshape(-1, 8))

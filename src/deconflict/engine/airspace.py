@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import shapely
@@ -251,37 +252,24 @@ class Airspace:
         number, rows, minima = self._candidates(declaration, pieces, use_index=use_index)
         hits = measure(new, number, rows, minima)
         areas = self._areas(new, hits) if with_areas else None
-        found: dict[int, list[Encounter]] = {}
         overlap_start = np.maximum(new.start[hits.number], hits.rows.start)
         overlap_end = np.minimum(new.end[hits.number], hits.rows.end)
         overlapping = hits.time < 0
-        starts = np.where(overlapping, overlap_start, overlap_end).tolist()
-        ends = np.where(overlapping, overlap_end, overlap_start).tolist()
-        for k, (owner, volume, other_volume, h, v, t, lon, lat) in enumerate(
-            zip(
-                hits.rows.owner.tolist(),
-                new.volume[hits.number].tolist(),
-                hits.rows.volume.tolist(),
-                hits.horizontal.tolist(),
-                hits.vertical.tolist(),
-                hits.time.tolist(),
-                hits.where[:, 0].tolist(),
-                hits.where[:, 1].tolist(),
-                strict=True,
-            )
-        ):
-            encounter = Encounter(
-                volume,
-                other_volume,
-                h,
-                v,
-                t,
-                starts[k],
-                ends[k],
-                lon,
-                lat,
-                areas[k] if areas is not None else None,
-            )
+        encounters = map(  # one object per hit: `map` keeps the loop in C
+            Encounter,
+            new.volume[hits.number].tolist(),
+            hits.rows.volume.tolist(),
+            hits.horizontal.tolist(),
+            hits.vertical.tolist(),
+            hits.time.tolist(),
+            np.where(overlapping, overlap_start, overlap_end).tolist(),
+            np.where(overlapping, overlap_end, overlap_start).tolist(),
+            hits.where[:, 0].tolist(),
+            hits.where[:, 1].tolist(),
+            areas if areas is not None else repeat(None),
+        )
+        found: dict[int, list[Encounter]] = {}
+        for owner, encounter in zip(hits.rows.owner.tolist(), encounters, strict=False):
             found.setdefault(owner, []).append(encounter)
         conflicts = []
         for slot, encounters in found.items():
