@@ -28,7 +28,7 @@ from deconflict.engine.plane_view import PlaneView
 from deconflict.engine.table import PieceTable, Rows
 from deconflict.geo.declaration import Declaration, Kind
 from deconflict.geo.pieces import Piece
-from deconflict.geo.separation import Minima, SeparationPolicy
+from deconflict.geo.separation import ZERO, Minima, SeparationPolicy
 
 _KIND_CODE = {Kind.OPERATION: 0, Kind.ZONE: 1, Kind.LINE: 2}
 BULK_LOAD_THRESHOLD = 10_000
@@ -272,12 +272,17 @@ class Airspace:
         for owner, encounter in zip(hits.rows.owner.tolist(), encounters, strict=False):
             found.setdefault(owner, []).append(encounter)
         conflicts = []
+        pairs: dict[str, Minima] = {}  # the minima with each other party, asked once
         for slot, encounters in found.items():
             other = self._declarations[slot]
             assert other is not None
-            pair = self.policy.between(declaration.party, other.party) or Minima()
+            pair = pairs.get(other.party)
+            if pair is None:
+                pair = pairs[other.party] = (
+                    self.policy.between(declaration.party, other.party) or ZERO
+                )
             if other.kind is not Kind.OPERATION or declaration.kind is not Kind.OPERATION:
-                pair = Minima()
+                pair = ZERO
             conflicts.append(
                 Conflict(
                     declaration.id,
