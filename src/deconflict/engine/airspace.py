@@ -255,25 +255,36 @@ class Airspace:
         overlap_start = np.maximum(new.start[hits.number], hits.rows.start)
         overlap_end = np.minimum(new.end[hits.number], hits.rows.end)
         overlapping = hits.time < 0
-        encounters = map(  # one object per hit: `map` keeps the loop in C
-            Encounter,
-            new.volume[hits.number].tolist(),
-            hits.rows.volume.tolist(),
-            hits.horizontal.tolist(),
-            hits.vertical.tolist(),
-            hits.time.tolist(),
-            np.where(overlapping, overlap_start, overlap_end).tolist(),
-            np.where(overlapping, overlap_end, overlap_start).tolist(),
-            hits.where[:, 0].tolist(),
-            hits.where[:, 1].tolist(),
-            areas if areas is not None else repeat(None),
+        starts = np.where(overlapping, overlap_start, overlap_end)
+        volume, other_volume = new.volume[hits.number], hits.rows.volume
+        # Encounters grouped by declaration, each group in time order (then volumes): one
+        # sort of all hits rather than one per conflict.
+        order = np.lexsort((other_volume, volume, starts, hits.rows.owner))
+        owner = hits.rows.owner[order]
+        encounters = list(
+            map(  # one object per hit: `map` keeps the loop in C
+                Encounter,
+                volume[order].tolist(),
+                other_volume[order].tolist(),
+                hits.horizontal[order].tolist(),
+                hits.vertical[order].tolist(),
+                hits.time[order].tolist(),
+                starts[order].tolist(),
+                np.where(overlapping, overlap_end, overlap_start)[order].tolist(),
+                hits.where[order, 0].tolist(),
+                hits.where[order, 1].tolist(),
+                [areas[k] for k in order.tolist()] if areas is not None else repeat(None),
+            )
         )
-        found: dict[int, list[Encounter]] = {}
-        for owner, encounter in zip(hits.rows.owner.tolist(), encounters, strict=False):
-            found.setdefault(owner, []).append(encounter)
+        first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])[: len(owner)]
         conflicts = []
         pairs: dict[str, Minima] = {}  # the minima with each other party, asked once
-        for slot, encounters in found.items():
+        for slot, low, high in zip(
+            owner[first].tolist(),
+            first.tolist(),
+            [*first[1:].tolist(), len(owner)][: len(first)],
+            strict=True,
+        ):
             other = self._declarations[slot]
             assert other is not None
             pair = pairs.get(other.party)
@@ -291,10 +302,10 @@ class Airspace:
                     other.kind,
                     other.priority,
                     pair,
-                    tuple(sorted(encounters, key=lambda e: (e.start, e.volume, e.other_volume))),
+                    tuple(encounters[low:high]),
                 )
             )
-        conflicts.sort(key=lambda c: (c.first.start, c.other))
+        conflicts.sort(key=lambda c: (c.encounters[0].start, c.other))  # `first` starts first
         return Report(declaration.id, declaration.party, tuple(conflicts))
 
     def _areas(self, new: NewPieces, hits: Hits) -> list[shapely.Geometry]:
