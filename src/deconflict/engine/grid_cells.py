@@ -38,6 +38,8 @@ _RANGE_COLUMNS = [0, 4, 1, 5, 3, 7]
 """Box columns in the order of a cell range: lon min/max, lat min/max, start/end."""
 _RANGE_LOW = np.array([-XY_HALF] * 4 + [-T_HALF] * 2, dtype=np.float64)
 _RANGE_HIGH = np.array([XY_HALF - 1] * 4 + [T_HALF - 1] * 2, dtype=np.float64)
+_STEPS = np.column_stack([SIZES] * 4 + [DURATIONS] * 2)
+"""Each level's cell steps in the order of a cell range."""
 
 
 def encode(
@@ -65,12 +67,8 @@ def cell_numbers(
 
 def cell_ranges(boxes: NDArray[np.float64], level: NDArray[np.int64] | int) -> NDArray[np.int64]:
     """Cell index ranges (x0, x1, y0, y1, t0, t1), inclusive, of each box on its level."""
-    size, duration = SIZES[level], DURATIONS[level]
-    steps = np.empty((len(boxes), 6), dtype=np.float64)
-    steps[:, :4] = np.reshape(size, (-1, 1))
-    steps[:, 4:] = np.reshape(duration, (-1, 1))
-    cells = np.floor(boxes[:, _RANGE_COLUMNS] / steps)
-    return np.minimum(np.maximum(cells, _RANGE_LOW), _RANGE_HIGH).astype(np.int64)
+    cells = np.floor(boxes[:, _RANGE_COLUMNS] / _STEPS[level])
+    return np.clip(cells, _RANGE_LOW, _RANGE_HIGH, out=cells).astype(np.int64)
 
 
 PACKED_BITS = 63
