@@ -1,9 +1,10 @@
 """Engine benchmark: build the 4D index over N stored declarations, then time checks.
 
-A synthetic day of airspace over a region the size of Syria (lon 35.7–42.3, lat
-32.3–37.3), six parties, N stored declarations: about 60 % small drone volumes, 15 %
-larger military volumes (circles or small polygons), 25 % routes, plus a few zones and
-deconfliction lines. For each N it measures
+The workload (`bench/engine_workload.py`) is a synthetic day of airspace over a region
+the size of Syria (lon 35.7–42.3, lat 32.3–37.3), six parties: small drone operations,
+drone routes, military orbits, areas and routes, a few zones and deconfliction lines
+(`--workload day`, the default); `--workload dense` is the session-1 mix, `--days`
+spreads either over more days. For each N it measures
 
 - generation: building the Python `Declaration` objects (reported, not a target);
 - build: `Airspace.add_many` of all N (compile to pieces + bulk-load the index);
@@ -17,6 +18,7 @@ Each size runs in a fresh process so that the memory figures do not inherit the
 previous size's heap. Results print as a table and are appended to bench/RESULTS.md.
 
     python bench/engine.py [--sizes 10000,100000,1000000] [--checks 1000] [--quick]
+    python bench/engine.py --workload dense [--days 100]
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import contextlib
 import cProfile
 import gc
 import io
-import math
 import multiprocessing
 import os
 import platform
@@ -36,263 +37,30 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
-from itertools import combinations
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pyproj import Geod
 
 from deconflict.engine import Airspace
 from deconflict.engine.compile import compile_pieces
-from deconflict.geo.altitude import AltitudeReference
-from deconflict.geo.declaration import Declaration, Kind
-from deconflict.geo.outline import Circle, Corridor, PolygonOutline
-from deconflict.geo.route import Route, Waypoint
-from deconflict.geo.separation import Minima, SeparationPolicy
-from deconflict.geo.units import FOOT, NAUTICAL_MILE
-from deconflict.geo.volume import AltitudeBand, TimeWindow, Volume
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "RESULTS.md"
+if str(BENCH_DIR.parent) not in sys.path:  # run as a script: reach the `bench` package
+    sys.path.insert(0, str(BENCH_DIR.parent))
+from bench.engine_workload import generate, generate_with_kinds, separation_policy  # noqa: E402
 
-# --- the synthetic airspace -----------------------------------------------------------
-
-LON_MIN, LAT_MIN, LON_MAX, LAT_MAX = 35.7, 32.3, 42.3, 37.3
-DAY_START = 1_767_225_600.0  # 2026-01-01T00:00:00Z
-DAY = 86_400.0
-M_PER_DEG_LAT = 110_900.0  # near 35° N; only used to place vertices, not to measure
-WGS84 = Geod(ellps="WGS84")
-
-MILITARY_PARTIES = ("alpha", "bravo", "charlie")
-DRONE_PARTIES = ("delta", "echo", "foxtrot")
-PARTIES = MILITARY_PARTIES + DRONE_PARTIES
-DRONE_PARTY_WEIGHTS = (0.05, 0.05, 0.05, 0.30, 0.30, 0.25)
-MILITARY_PARTY_WEIGHTS = (0.30, 0.25, 0.25, 0.10, 0.05, 0.05)
-
-SHARE_DRONE, SHARE_MILITARY = 0.60, 0.15  # the rest (25 %) are routes
-ZONES, LINES = 8, 2
+WORKLOADS = {
+    "day": "the day's mix (small drone areas and routes, military orbits, areas, routes)",
+    "dense": "the session-1 mix (60 % drone circles to 3 km, 15 % military volumes to "
+    "80 km, 25 % routes)",
+}
 
 TARGET_BUILD_S = 30.0
 TARGET_RSS_MB = 2048.0
 TARGET_P99_MS = 2.0
 TARGET_RATIO = 100.0
-
-
-def separation_policy() -> SeparationPolicy:
-    """5 NM / 1000 ft / 5 min between military parties, 0.5 NM / 100 ft / 0 s between
-    drone operators, 1 NM / 500 ft / 1 min for everyone else."""
-    military = Minima(5 * NAUTICAL_MILE, 1000 * FOOT, 300.0)
-    drone = Minima(0.5 * NAUTICAL_MILE, 100 * FOOT, 0.0)
-    pairs = {frozenset(pair): military for pair in combinations(MILITARY_PARTIES, 2)}
-    pairs |= {frozenset(pair): drone for pair in combinations(DRONE_PARTIES, 2)}
-    return SeparationPolicy(Minima(1 * NAUTICAL_MILE, 500 * FOOT, 60.0), pairs)
-
-
-def _parties(rng: np.random.Generator, n: int, weights: tuple[float, ...]) -> list[str]:
-    return [PARTIES[i] for i in rng.choice(len(PARTIES), size=n, p=weights).tolist()]
-
-
-def _windows(
-    rng: np.random.Generator, n: int, low_s: float, high_s: float, span: float
-) -> tuple[list, list]:
-    duration = rng.uniform(low_s, high_s, n)
-    start = DAY_START + rng.uniform(0.0, span - duration)
-    return start.tolist(), (start + duration).tolist()
-
-
-def _centres(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
-    return rng.uniform(LON_MIN, LON_MAX, n), rng.uniform(LAT_MIN, LAT_MAX, n)
-
-
-def _star_polygons(
-    rng: np.random.Generator, n: int, radius_low: float, radius_high: float, vertices: tuple
-) -> list[tuple[tuple[float, float], ...]]:
-    """Simple polygons: vertices at jittered, increasing angles around a centre."""
-    lon, lat = _centres(rng, n)
-    base = rng.uniform(radius_low, radius_high, n)
-    counts = rng.integers(vertices[0], vertices[1] + 1, n)
-    shells = []
-    for lon0, lat0, r, k in zip(
-        lon.tolist(), lat.tolist(), base.tolist(), counts.tolist(), strict=True
-    ):
-        step = 2 * math.pi / k
-        angles = np.arange(k) * step + rng.uniform(-0.3, 0.3, k) * step
-        radii = r * rng.uniform(0.6, 1.0, k)
-        x, y = radii * np.sin(angles), radii * np.cos(angles)
-        lons = lon0 + x / (M_PER_DEG_LAT * math.cos(math.radians(lat0)))
-        lats = lat0 + y / M_PER_DEG_LAT
-        ring = list(zip(lons.tolist(), lats.tolist(), strict=True))
-        shells.append((*ring, ring[0]))
-    return shells
-
-
-def _drones(rng: np.random.Generator, ids: list[str], span: float) -> list[Declaration]:
-    """Circles of 0.3–3 km, bottom 0–150 m, top up to 1,500 m, 15–120 min."""
-    n = len(ids)
-    lon, lat = _centres(rng, n)
-    radius = rng.uniform(300.0, 3000.0, n)
-    lower = rng.uniform(0.0, 150.0, n)
-    upper = lower + np.exp(rng.uniform(math.log(100.0), math.log(1350.0), n))
-    start, end = _windows(rng, n, 15 * 60.0, 120 * 60.0, span)
-    parties = _parties(rng, n, DRONE_PARTY_WEIGHTS)
-    w84, operation = AltitudeReference.W84, Kind.OPERATION
-    return [
-        Declaration(
-            ident,
-            party,
-            operation,
-            (Volume(Circle((x, y), r), AltitudeBand(lo, hi, w84), TimeWindow(t0, t1)),),
-        )
-        for ident, party, x, y, r, lo, hi, t0, t1 in zip(
-            ids,
-            parties,
-            lon.tolist(),
-            lat.tolist(),
-            radius.tolist(),
-            lower.tolist(),
-            upper.tolist(),
-            start,
-            end,
-            strict=True,
-        )
-    ]
-
-
-def _military(rng: np.random.Generator, ids: list[str], span: float) -> list[Declaration]:
-    """Circles of 5–40 km or polygons of 4–8 vertices (6–30 km across), bands 1–5 km
-    thick anywhere in 0–15 km, 30 min–4 h."""
-    n = len(ids)
-    circle = rng.random(n) < 0.5
-    lon, lat = _centres(rng, n)
-    radius = rng.uniform(5_000.0, 40_000.0, n)
-    shells = iter(_star_polygons(rng, int((~circle).sum()), 3_000.0, 15_000.0, (4, 8)))
-    thickness = rng.uniform(1_000.0, 5_000.0, n)
-    lower = rng.uniform(0.0, 15_000.0 - thickness)
-    start, end = _windows(rng, n, 30 * 60.0, 4 * 3600.0, span)
-    parties = _parties(rng, n, MILITARY_PARTY_WEIGHTS)
-    amsl, operation = AltitudeReference.AMSL, Kind.OPERATION
-    out = []
-    for ident, party, is_circle, x, y, r, lo, dz, t0, t1 in zip(
-        ids,
-        parties,
-        circle.tolist(),
-        lon.tolist(),
-        lat.tolist(),
-        radius.tolist(),
-        lower.tolist(),
-        thickness.tolist(),
-        start,
-        end,
-        strict=True,
-    ):
-        outline = Circle((x, y), r) if is_circle else PolygonOutline(next(shells))
-        volume = Volume(outline, AltitudeBand(lo, lo + dz, amsl), TimeWindow(t0, t1))
-        out.append(Declaration(ident, party, operation, (volume,)))
-    return out
-
-
-def _routes(rng: np.random.Generator, ids: list[str], span: float) -> list[Declaration]:
-    """3–8 waypoints, 50–400 km, 100–250 m/s; climb to a 3–12 km cruise (half of them
-    descend at the end); half-width 1–5 NM, vertical 150–300 m, time buffer 0–5 min."""
-    n = len(ids)
-    most = 8
-    points = rng.integers(3, most + 1, n)
-    total = rng.uniform(50_000.0, 400_000.0, n)
-    weights = rng.uniform(0.5, 1.5, (n, most - 1))
-    weights[np.arange(most - 1)[None, :] >= (points - 1)[:, None]] = 0.0
-    legs = total[:, None] * weights / weights.sum(axis=1, keepdims=True)
-    lon = np.empty((n, most))
-    lat = np.empty((n, most))
-    lon[:, 0], lat[:, 0] = _centres(rng, n)
-    towards, _, _ = WGS84.inv(lon[:, 0], lat[:, 0], np.full(n, 39.0), np.full(n, 34.8))
-    heading = np.asarray(towards) + rng.uniform(-60.0, 60.0, n)
-    for j in range(most - 1):
-        step = np.maximum(legs[:, j], 1.0)  # unused legs get a 1 m step, then are dropped
-        lon[:, j + 1], lat[:, j + 1], _ = WGS84.fwd(lon[:, j], lat[:, j], heading, step)
-        heading = heading + rng.uniform(-40.0, 40.0, n)
-    speed = rng.uniform(100.0, 250.0, n)
-    duration = total / speed
-    first = DAY_START + rng.uniform(0.0, span - duration)
-    times = (
-        first[:, None]
-        + np.concatenate([np.zeros((n, 1)), np.cumsum(legs, axis=1)], axis=1) / (speed[:, None])
-    )
-    cruise = rng.uniform(3_000.0, 12_000.0, n)
-    alt = np.repeat(cruise[:, None], most, axis=1)
-    alt[:, 0] = rng.uniform(300.0, 1_500.0, n)
-    descend = (rng.random(n) < 0.5) & (points >= 4)
-    alt[np.arange(n), points - 1] = np.where(
-        descend, rng.uniform(300.0, 1_500.0, n), alt[np.arange(n), points - 1]
-    )
-    half_width = rng.uniform(1.0, 5.0, n) * NAUTICAL_MILE
-    vertical = rng.uniform(150.0, 300.0, n)
-    buffer = rng.uniform(0.0, 300.0, n)
-    parties = _parties(rng, n, MILITARY_PARTY_WEIGHTS)
-    std, operation = AltitudeReference.STD, Kind.OPERATION
-    out = []
-    for i, (ident, party) in enumerate(zip(ids, parties, strict=True)):
-        k = int(points[i])
-        waypoints = tuple(
-            map(
-                Waypoint,
-                lon[i, :k].tolist(),
-                lat[i, :k].tolist(),
-                alt[i, :k].tolist(),
-                times[i, :k].tolist(),
-            )
-        )
-        route = Route(waypoints, float(half_width[i]), float(vertical[i]), float(buffer[i]), std)
-        out.append(Declaration(ident, party, operation, route.legs(), route=route))
-    return out
-
-
-def _areas(rng: np.random.Generator, zones: int, lines: int, span: float) -> list[Declaration]:
-    """Zones (polygons 30–100 km across, ground to 3–15 km) and deconfliction lines
-    (200 km polylines with a 1–3 km buffer), standing the whole span."""
-    w84 = AltitudeReference.W84
-    window = TimeWindow(DAY_START, DAY_START + span)
-    out = []
-    tops = rng.uniform(3_000.0, 15_000.0, zones + lines).tolist()
-    parties = _parties(rng, zones + lines, MILITARY_PARTY_WEIGHTS)
-    for i, shell in enumerate(_star_polygons(rng, zones, 15_000.0, 50_000.0, (6, 10))):
-        volume = Volume(PolygonOutline(shell), AltitudeBand(0.0, tops[i], w84), window)
-        out.append(Declaration(f"zone-{i}", parties[i], Kind.ZONE, (volume,)))
-    for i in range(lines):
-        lon, lat = _centres(rng, 1)
-        path = [(float(lon[0]), float(lat[0]))]
-        heading = float(rng.uniform(0.0, 360.0))
-        for _ in range(6):
-            x, y, _ = WGS84.fwd(path[-1][0], path[-1][1], heading, 35_000.0)
-            path.append((float(x), float(y)))
-            heading += float(rng.uniform(-30.0, 30.0))
-        outline = Corridor(tuple(path), float(rng.uniform(1_000.0, 3_000.0)))
-        volume = Volume(outline, AltitudeBand(0.0, tops[zones + i], w84), window)
-        out.append(Declaration(f"line-{i}", parties[zones + i], Kind.LINE, (volume,)))
-    return out
-
-
-def generate(
-    n: int, seed: int, prefix: str = "op", areas: bool = True, days: float = 1.0
-) -> list[Declaration]:
-    """`n` declarations over `days` days, in random submission order (zones and lines
-    first, if any)."""
-    rng = np.random.default_rng(seed)
-    span = days * DAY
-    out = _areas(rng, ZONES, LINES, span) if areas else []
-    operations = n - len(out)
-    kinds = rng.choice(
-        3, size=operations, p=(SHARE_DRONE, SHARE_MILITARY, 1 - SHARE_DRONE - SHARE_MILITARY)
-    )
-    made: list[Declaration | None] = [None] * operations
-    for code, build in enumerate((_drones, _military, _routes)):
-        slots = np.flatnonzero(kinds == code).tolist()
-        for slot, declaration in zip(
-            slots, build(rng, [f"{prefix}-{s}" for s in slots], span), strict=True
-        ):
-            made[slot] = declaration
-    out.extend(d for d in made if d is not None)
-    return out
 
 
 # --- measuring ------------------------------------------------------------------------
@@ -320,16 +88,24 @@ def _top(profile: cProfile.Profile, limit: int = 25) -> str:
 
 
 def run_size(
-    n: int, checks: int, brute_checks: int, seed: int, profile_dir: str | None, days: float = 1.0
+    n: int,
+    checks: int,
+    brute_checks: int,
+    seed: int,
+    profile_dir: str | None,
+    days: float = 1.0,
+    workload: str = "day",
 ) -> dict[str, Any]:
     """Generate, build and check at one size; returns the measurements."""
     policy = separation_policy()
     gc.collect()
     rss_start = _status_mb("VmRSS")
     started = time.perf_counter()
-    stored = generate(n, seed, days=days)
+    stored = generate(n, seed, days=days, workload=workload)
     generate_s = time.perf_counter() - started
-    new = generate(checks, seed + 1, prefix="new", areas=False, days=days)
+    new, new_kinds = generate_with_kinds(
+        checks, seed + 1, prefix="new", areas_too=False, days=days, workload=workload
+    )
     gc.collect()
     rss_generated = _status_mb("VmRSS")
 
@@ -356,10 +132,29 @@ def run_size(
         indexed_cpu_ms[i] = (time.thread_time_ns() - started_cpu_ns) / 1e6
         found.append(sorted(c.other for c in report.conflicts))
 
-    candidates = 0
-    for declaration in new:
-        candidates += sum(
-            len(p.rows) for p in airspace.probe(declaration, compile_pieces(declaration))
+    candidates = np.empty(len(new))
+    pieces_per_check = np.empty(len(new))
+    for i, declaration in enumerate(new):
+        compiled = compile_pieces(declaration)
+        pieces_per_check[i] = len(compiled)
+        candidates[i] = sum(len(p.rows) for p in airspace.probe(declaration, compiled))
+    conflicts = np.array([len(f) for f in found], dtype=np.float64)
+    by_kind = []
+    for kind in sorted(set(new_kinds)):
+        at = np.array([k == kind for k in new_kinds])
+        by_kind.append(
+            {
+                "kind": kind,
+                "checks": int(at.sum()),
+                "pieces": float(pieces_per_check[at].mean()),
+                "candidates": float(candidates[at].mean()),
+                "candidates_max": float(candidates[at].max()),
+                "conflicts": float(conflicts[at].mean()),
+                "conflicts_max": float(conflicts[at].max()),
+                "cpu_p50_ms": float(np.percentile(indexed_cpu_ms[at], 50)),
+                "cpu_p99_ms": float(np.percentile(indexed_cpu_ms[at], 99)),
+                "cpu_max_ms": float(indexed_cpu_ms[at].max()),
+            }
         )
 
     brute_ms = np.empty(min(brute_checks, len(new)))
@@ -409,8 +204,9 @@ def run_size(
         "brute_p50_ms": float(np.percentile(brute_ms, 50)),
         "brute_checks": len(brute_ms),
         "ratio": float(np.median(brute_ms) / np.median(subset)),
-        "candidates": candidates / len(new),
-        "conflicts": sum(len(f) for f in found) / len(new),
+        "candidates": float(candidates.mean()),
+        "conflicts": float(conflicts.mean()),
+        "by_kind": by_kind,
         "checks": len(new),
         "mismatches": int(mismatches),
         "profiles": profiles,
@@ -448,6 +244,21 @@ COLUMNS = (
 )
 
 
+KIND_COLUMNS = (
+    ("stored", lambda r, k: f"{r['stored']:,}"),
+    ("kind", lambda r, k: k["kind"]),
+    ("checks", lambda r, k: f"{k['checks']}"),
+    ("pieces", lambda r, k: f"{k['pieces']:.1f}"),
+    ("candidates (max)", lambda r, k: f"{k['candidates']:,.0f} ({k['candidates_max']:,.0f})"),
+    ("conflicts (max)", lambda r, k: f"{k['conflicts']:.1f} ({k['conflicts_max']:,.0f})"),
+    (
+        "CPU p50 / p99 / max ms",
+        lambda r, k: f"{k['cpu_p50_ms']:.2f} / {k['cpu_p99_ms']:.2f} / {k['cpu_max_ms']:.2f}",
+    ),
+)
+"""A row per kind of new operation: which kinds make the slow tail, and why."""
+
+
 def _machine() -> str:
     cpu = "unknown CPU"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -480,7 +291,9 @@ def _load() -> str:
     return Path("/proc/loadavg").read_text().split()[0]
 
 
-def _markdown(results: list[dict[str, Any]], checks: int, seed: int, days: float, load: str) -> str:
+def _markdown(
+    results: list[dict[str, Any]], checks: int, seed: int, days: float, load: str, workload: str
+) -> str:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         f"## {now}",
@@ -488,8 +301,9 @@ def _markdown(results: list[dict[str, Any]], checks: int, seed: int, days: float
         f"- machine: {_machine()}",
         f"- commit: {_commit()}",
         f"- load average (1 min) at start / end: {load} / {_load()} (on {os.cpu_count()} cores)",
-        f"- workload: 6 parties over {days:g} day(s); {checks} new operations checked per size "
-        f"(seed {seed}); brute force on the first few of them",
+        f"- workload `{workload}`: {WORKLOADS[workload]}; 6 parties over {days:g} day(s); "
+        f"{checks} new operations checked per size (seed {seed}); brute force on the first "
+        "few of them",
         "- targets (at 10^6): build < 30 s, RSS growth < 2 GB, check p99 < 2 ms, "
         "brute/indexed ≥ 100×",
         "",
@@ -497,6 +311,16 @@ def _markdown(results: list[dict[str, Any]], checks: int, seed: int, days: float
         "|" + "|".join("---:" for _ in COLUMNS) + "|",
     ]
     lines += ["| " + " | ".join(cell(r) for _, cell in COLUMNS) + " |" for r in results]
+    lines += ["", "Checks by kind of new operation (CPU times):", ""]
+    lines += [
+        "| " + " | ".join(name for name, _ in KIND_COLUMNS) + " |",
+        "|" + "|".join("---:" for _ in KIND_COLUMNS) + "|",
+    ]
+    lines += [
+        "| " + " | ".join(cell(r, k) for _, cell in KIND_COLUMNS) + " |"
+        for r in results
+        for k in r["by_kind"]
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -530,6 +354,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="10^4 only (a smoke test)")
     parser.add_argument("--seed", type=int, default=20260101)
     parser.add_argument(
+        "--workload",
+        choices=sorted(WORKLOADS),
+        default="day",
+        help="day: the mix the issue names (default); dense: the session-1 mix",
+    )
+    parser.add_argument(
         "--days",
         type=float,
         default=1.0,
@@ -551,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         brute = args.brute_checks or (200 if n <= 10_000 else 50 if n <= 100_000 else 20)
         console.print(f"[bold]N = {n:,}[/]: generating, building, {args.checks} checks…")
-        call = (n, args.checks, brute, args.seed, args.profile, args.days)
+        call = (n, args.checks, brute, args.seed, args.profile, args.days, args.workload)
         if args.in_process:
             result = run_size(*call)
         else:
@@ -573,8 +403,15 @@ def main(argv: list[str] | None = None) -> int:
     for result in results:
         table.add_row(*(cell(result) for _, cell in COLUMNS))
     console.print(table)
+    kinds = Table(title="checks by kind of new operation (CPU times)")
+    for name, _ in KIND_COLUMNS:
+        kinds.add_column(name, justify="right")
+    for result in results:
+        for kind in result["by_kind"]:
+            kinds.add_row(*(cell(result, kind) for _, cell in KIND_COLUMNS))
+    console.print(kinds)
     if not args.no_record:
-        _append(_markdown(results, args.checks, args.seed, args.days, load))
+        _append(_markdown(results, args.checks, args.seed, args.days, load, args.workload))
         console.print(f"appended to {RESULTS.relative_to(BENCH_DIR.parent)}")
     return 0
 

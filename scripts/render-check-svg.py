@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.console import Console
 
 from deconflict.engine.scenario import check_scenario
-from deconflict.geo.geojson import read_files
+from deconflict.geo.geojson_files import read_files
 from deconflict.render import render_table
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from deconflict.engine.exact import PlaneView
+from deconflict.engine.plane_view import PlaneView
 from deconflict.engine.table import PieceTable
 from deconflict.geo.declaration import Declaration
 from deconflict.geo.outline import Circle, Corridor

@@ -21,7 +21,7 @@ from rich.progress import Progress
 
 from deconflict import __version__
 from deconflict.geo.errors import InputError
-from deconflict.geo.geojson import read_files
+from deconflict.geo.geojson_files import read_files
 from deconflict.geo.separation import Minima, SeparationPolicy
 from deconflict.geo.units import parse_duration, parse_length
 

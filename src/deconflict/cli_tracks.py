@@ -206,7 +206,7 @@ def replay(args: argparse.Namespace, out: Console, err: Console) -> int:
     from deconflict.engine.tactical.state import MAX_AGE_S
     from deconflict.feeds.recording import Recording, RecordingError
     from deconflict.feeds.replay import cycles
-    from deconflict.geo.geojson import read_files
+    from deconflict.geo.geojson_files import read_files
 
     online = bool(args.server and args.token)
     if bool(args.server) != bool(args.token):

@@ -17,7 +17,7 @@ from deconflict.application.hub import ADMIN, READ, WRITE, Caller, Hub
 from deconflict.application.manage_parties import put_agreement, put_party
 from deconflict.application.submit_operation import submit_operation
 from deconflict.geo.declaration import Kind
-from deconflict.geo.geojson import read_files
+from deconflict.geo.geojson_files import read_files
 from deconflict.model.agreement import PairAgreement
 from deconflict.model.errors import DomainError
 from deconflict.model.party import Party

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import shapely
@@ -20,12 +21,14 @@ from numpy.typing import NDArray
 from deconflict.engine.boxes import probe_boxes
 from deconflict.engine.compile import compile_many, compile_pieces, gc_paused
 from deconflict.engine.conflict import Conflict, Encounter, Report
-from deconflict.engine.exact import Hits, MinimaColumns, NewPieces, PlaneView, measure
+from deconflict.engine.exact import Hits, NewPieces, measure
+from deconflict.engine.gaps import MinimaColumns
 from deconflict.engine.grid_index import SpaceTimeIndex
+from deconflict.engine.plane_view import PlaneView
 from deconflict.engine.table import PieceTable, Rows
 from deconflict.geo.declaration import Declaration, Kind
 from deconflict.geo.pieces import Piece
-from deconflict.geo.separation import Minima, SeparationPolicy
+from deconflict.geo.separation import ZERO, Minima, SeparationPolicy
 
 _KIND_CODE = {Kind.OPERATION: 0, Kind.ZONE: 1, Kind.LINE: 2}
 BULK_LOAD_THRESHOLD = 10_000
@@ -57,7 +60,9 @@ class Airspace:
         self._slot_first = np.zeros(0, dtype=np.int64)
         self._slot_count = np.zeros(0, dtype=np.int64)
         """Each slot's pieces are the table rows first … first + count - 1."""
-        self._matrices: tuple[NDArray, NDArray, NDArray, NDArray] | None = None
+        self._matrix: NDArray[np.float64] | None = None
+        self._widest_of: dict[str, Minima] = {}
+        """Both depend on the parties known: reset when a new one comes."""
 
     # --- contents ---------------------------------------------------------------------
 
@@ -81,7 +86,7 @@ class Airspace:
         code = self._party_code.get(party)
         if code is None:
             code = self._party_code[party] = len(self._party_code)
-            self._matrices = None
+            self._matrix, self._widest_of = None, {}
         return code
 
     def add(self, declaration: Declaration) -> None:
@@ -145,38 +150,40 @@ class Airspace:
 
     # --- checking ---------------------------------------------------------------------
 
-    def _minima_matrices(self) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-        if self._matrices is None:
+    def _minima_matrix(self) -> NDArray[np.float64]:
+        """Minima between party codes: [a, b] = (horizontal, vertical, time, applies)."""
+        if self._matrix is None:
             parties = list(self._party_code)
-            n = len(parties)
-            h, v, t = np.zeros((n, n)), np.zeros((n, n)), np.zeros((n, n))
-            applies = np.zeros((n, n), dtype=bool)
+            matrix = np.zeros((len(parties), len(parties), 4))
             for i, a in enumerate(parties):
                 for j, b in enumerate(parties):
                     minima = self.policy.between(a, b)
                     if minima is not None:
-                        h[i, j], v[i, j], t[i, j] = minima.horizontal, minima.vertical, minima.time
-                        applies[i, j] = True
-            self._matrices = (h, v, t, applies)
-        return self._matrices
+                        matrix[i, j] = (minima.horizontal, minima.vertical, minima.time, 1.0)
+            self._matrix = matrix
+        return self._matrix
 
     def _minima_columns(self, declaration: Declaration, rows: Rows) -> MinimaColumns:
-        h, v, t, applies = self._minima_matrices()
         own = self._party_code[declaration.party]
         parties = self._slot_party[rows.owner]
-        kinds = self._slot_kind[rows.owner]
+        columns = self._minima_matrix()[own, parties]  # one row per candidate
         # Zones and lines are keep-out outlines of their own: bare overlap, other parties only.
-        area = (kinds != 0) | (declaration.kind is not Kind.OPERATION)
-        both_areas = (kinds != 0) & (declaration.kind is not Kind.OPERATION)
-        return MinimaColumns(
-            np.where(area, 0.0, h[own, parties]),
-            np.where(area, 0.0, v[own, parties]),
-            np.where(area, 0.0, t[own, parties]),
-            np.where(area, (parties != own) & ~both_areas, applies[own, parties]),
-        )
+        operation = declaration.kind is Kind.OPERATION
+        area = self._slot_kind[rows.owner] != 0
+        if not operation:
+            columns[:, :3] = 0.0
+            columns[:, 3] = (parties != own) & ~area
+        elif area.any():
+            columns[area, :3] = 0.0
+            columns[area, 3] = parties[area] != own
+        return MinimaColumns(columns[:, 0], columns[:, 1], columns[:, 2], columns[:, 3] > 0.0)
 
     def _widest(self, declaration: Declaration) -> Minima:
-        return self.policy.widest_for(declaration.party, self._party_code)
+        widest = self._widest_of.get(declaration.party)
+        if widest is None:
+            widest = self.policy.widest_for(declaration.party, self._party_code)
+            self._widest_of[declaration.party] = widest
+        return widest
 
     def _candidates(
         self,
@@ -245,45 +252,48 @@ class Airspace:
         number, rows, minima = self._candidates(declaration, pieces, use_index=use_index)
         hits = measure(new, number, rows, minima)
         areas = self._areas(new, hits) if with_areas else None
-        found: dict[int, list[Encounter]] = {}
         overlap_start = np.maximum(new.start[hits.number], hits.rows.start)
         overlap_end = np.minimum(new.end[hits.number], hits.rows.end)
         overlapping = hits.time < 0
-        starts = np.where(overlapping, overlap_start, overlap_end).tolist()
-        ends = np.where(overlapping, overlap_end, overlap_start).tolist()
-        for k, (owner, volume, other_volume, h, v, t, lon, lat) in enumerate(
-            zip(
-                hits.rows.owner.tolist(),
-                new.volume[hits.number].tolist(),
-                hits.rows.volume.tolist(),
-                hits.horizontal.tolist(),
-                hits.vertical.tolist(),
-                hits.time.tolist(),
-                hits.where[:, 0].tolist(),
-                hits.where[:, 1].tolist(),
-                strict=True,
+        starts = np.where(overlapping, overlap_start, overlap_end)
+        volume, other_volume = new.volume[hits.number], hits.rows.volume
+        # Encounters grouped by declaration, each group in time order (then volumes): one
+        # sort of all hits rather than one per conflict.
+        order = np.lexsort((other_volume, volume, starts, hits.rows.owner))
+        owner = hits.rows.owner[order]
+        encounters = list(
+            map(  # one object per hit: `map` keeps the loop in C
+                Encounter,
+                volume[order].tolist(),
+                other_volume[order].tolist(),
+                hits.horizontal[order].tolist(),
+                hits.vertical[order].tolist(),
+                hits.time[order].tolist(),
+                starts[order].tolist(),
+                np.where(overlapping, overlap_end, overlap_start)[order].tolist(),
+                hits.where[order, 0].tolist(),
+                hits.where[order, 1].tolist(),
+                [areas[k] for k in order.tolist()] if areas is not None else repeat(None),
             )
-        ):
-            encounter = Encounter(
-                volume,
-                other_volume,
-                h,
-                v,
-                t,
-                starts[k],
-                ends[k],
-                lon,
-                lat,
-                areas[k] if areas is not None else None,
-            )
-            found.setdefault(owner, []).append(encounter)
+        )
+        first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])[: len(owner)]
         conflicts = []
-        for slot, encounters in found.items():
+        pairs: dict[str, Minima] = {}  # the minima with each other party, asked once
+        for slot, low, high in zip(
+            owner[first].tolist(),
+            first.tolist(),
+            [*first[1:].tolist(), len(owner)][: len(first)],
+            strict=True,
+        ):
             other = self._declarations[slot]
             assert other is not None
-            pair = self.policy.between(declaration.party, other.party) or Minima()
+            pair = pairs.get(other.party)
+            if pair is None:
+                pair = pairs[other.party] = (
+                    self.policy.between(declaration.party, other.party) or ZERO
+                )
             if other.kind is not Kind.OPERATION or declaration.kind is not Kind.OPERATION:
-                pair = Minima()
+                pair = ZERO
             conflicts.append(
                 Conflict(
                     declaration.id,
@@ -292,10 +302,10 @@ class Airspace:
                     other.kind,
                     other.priority,
                     pair,
-                    tuple(sorted(encounters, key=lambda e: (e.start, e.volume, e.other_volume))),
+                    tuple(encounters[low:high]),
                 )
             )
-        conflicts.sort(key=lambda c: (c.first.start, c.other))
+        conflicts.sort(key=lambda c: (c.encounters[0].start, c.other))  # `first` starts first
         return Report(declaration.id, declaration.party, tuple(conflicts))
 
     def _areas(self, new: NewPieces, hits: Hits) -> list[shapely.Geometry]:

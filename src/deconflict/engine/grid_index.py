@@ -23,134 +23,22 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-CELL_SIZES: tuple[float, ...] = (0.05, 0.2, 0.8, 3.2, 25.6, 400.0)
-"""Cell sizes in degrees of lon and lat, finest first; the last is larger than the Earth."""
-CELL_DURATIONS: tuple[float, ...] = (1800.0, 7200.0, 28800.0, 2 * 86400.0, 32 * 86400.0)
-"""Cell durations in seconds, finest first; the last holds anything a volume may last."""
-LEVELS: tuple[tuple[float, float], ...] = tuple(
-    (size, duration) for size in CELL_SIZES for duration in CELL_DURATIONS
+from deconflict.engine.grid_cells import (
+    LEVEL_SHIFT,
+    XY_HALF,
+    cell_ranges,
+    decode,
+    encode,
+    expand,
+    level_of,
+    sorted_cells,
 )
-"""Every (cell size, cell duration) pair. A box's size and duration are graded apart:
-a 50 km route leg flown in ten minutes sits in big short cells, a small drone area
-booked for hours in small long ones, so that a probe meets few boxes far from it in
-either space or time. Steps of four keep the cells of a box near its own size."""
-SPAN = 3
-"""A box goes on the finest level where it covers at most this many cells per axis."""
+
 MAX_PROBE_COLUMNS = 20_000
 """A probe box with more (x, time) columns on a level scans that level's cells instead."""
 MERGE_AT = 4096
 """Inserted boxes kept in the dictionary before it is merged into the sorted arrays."""
-
-_SIZES = np.array([size for size, _ in LEVELS], dtype=np.float64)
-_DURATIONS = np.array([duration for _, duration in LEVELS], dtype=np.float64)
-_XY_BITS, _T_BITS = 15, 27
-_XY_HALF, _T_HALF = 1 << (_XY_BITS - 1), 1 << (_T_BITS - 1)
-"""Cell numbers are clipped to ±these: clipping is monotonic, so a box and a probe that
-meet still share a cell, and far-off times merely share the edge cells."""
-_LEVEL_SHIFT = 2 * _XY_BITS + _T_BITS
-_RANGE_COLUMNS = [0, 4, 1, 5, 3, 7]
-"""Box columns in the order of a cell range: lon min/max, lat min/max, start/end."""
-_RANGE_LOW = np.array([-_XY_HALF] * 4 + [-_T_HALF] * 2, dtype=np.float64)
-_RANGE_HIGH = np.array([_XY_HALF - 1] * 4 + [_T_HALF - 1] * 2, dtype=np.float64)
 _EMPTY = np.empty(0, dtype=np.int64)
-
-
-def _encode(
-    level: NDArray[np.int64], x: NDArray[np.int64], t: NDArray[np.int64], y: NDArray[np.int64]
-) -> NDArray[np.int64]:
-    """One int64 per cell: 6 bits of level, 15 of x, 27 of t, 15 of y (offset positive)."""
-    key = (level << _XY_BITS) | (x + _XY_HALF)
-    key = (key << _T_BITS) | (t + _T_HALF)
-    return (key << _XY_BITS) | (y + _XY_HALF)
-
-
-def _decode(keys: NDArray[np.int64]) -> tuple[NDArray[np.int64], ...]:
-    """(x, t, y) of encoded keys."""
-    y = (keys & ((1 << _XY_BITS) - 1)) - _XY_HALF
-    t = ((keys >> _XY_BITS) & ((1 << _T_BITS) - 1)) - _T_HALF
-    x = ((keys >> (_XY_BITS + _T_BITS)) & ((1 << _XY_BITS) - 1)) - _XY_HALF
-    return x, t, y
-
-
-def _cell(values: NDArray[np.float64], step: NDArray | float, half: int) -> NDArray[np.int64]:
-    return np.minimum(np.maximum(np.floor(values / step), -half), half - 1).astype(np.int64)
-
-
-def _ranges(boxes: NDArray[np.float64], level: NDArray[np.int64] | int) -> NDArray[np.int64]:
-    """Cell index ranges (x0, x1, y0, y1, t0, t1), inclusive, of each box on its level."""
-    size, duration = _SIZES[level], _DURATIONS[level]
-    steps = np.empty((len(boxes), 6), dtype=np.float64)
-    steps[:, :4] = np.reshape(size, (-1, 1))
-    steps[:, 4:] = np.reshape(duration, (-1, 1))
-    cells = np.floor(boxes[:, _RANGE_COLUMNS] / steps)
-    return np.minimum(np.maximum(cells, _RANGE_LOW), _RANGE_HIGH).astype(np.int64)
-
-
-def _expand(
-    ranges: NDArray[np.int64], level: NDArray[np.int64]
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """All cell keys of each range, and which range each key came from (vectorised)."""
-    nx = ranges[:, 1] - ranges[:, 0] + 1
-    ny = ranges[:, 3] - ranges[:, 2] + 1
-    nt = ranges[:, 5] - ranges[:, 4] + 1
-    counts = nx * ny * nt
-    owner = np.repeat(np.arange(len(ranges)), counts)
-    local = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    nx_r, ny_r = nx[owner], ny[owner]
-    x = ranges[owner, 0] + local % nx_r
-    y = ranges[owner, 2] + (local // nx_r) % ny_r
-    t = ranges[owner, 4] + local // (nx_r * ny_r)
-    return _encode(level[owner], x, t, y), owner
-
-
-def _expand_all(
-    ranges: NDArray[np.int64], level: NDArray[np.int64]
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """`_expand` for building: nearly every box spans at most `SPAN` cells per axis, so
-    its cells are listed offset by offset (27 passes over the boxes), which makes far
-    fewer temporaries than listing them box by box; the rest go through `_expand`."""
-    nx = ranges[:, 1] - ranges[:, 0]
-    ny = ranges[:, 3] - ranges[:, 2]
-    nt = ranges[:, 5] - ranges[:, 4]
-    small = (nx < SPAN) & (ny < SPAN) & (nt < SPAN)
-    keys_parts, owner_parts = [], []
-    for dx in range(SPAN):
-        for dy in range(SPAN):
-            for dt in range(SPAN):
-                chosen = np.flatnonzero(small & (nx >= dx) & (ny >= dy) & (nt >= dt))
-                r = ranges[chosen]
-                keys_parts.append(_encode(level[chosen], r[:, 0] + dx, r[:, 4] + dt, r[:, 2] + dy))
-                owner_parts.append(chosen)
-    large = np.flatnonzero(~small)
-    keys, owner = _expand(ranges[large], level[large])
-    keys_parts.append(keys)
-    owner_parts.append(large[owner])
-    return np.concatenate(keys_parts), np.concatenate(owner_parts)
-
-
-def _finest(
-    low: NDArray[np.float64], high: NDArray[np.float64], steps: tuple[float, ...], half: int
-) -> NDArray[np.int64]:
-    """Per row, the first of `steps` on which every column's cells from `low` to `high`
-    are fewer than `SPAN` apart (the last step if none)."""
-    if len(low) <= 4096:  # all steps at once: a handful of array operations
-        step = np.asarray(steps[:-1], dtype=np.float64)[:, None, None]
-        span = _cell(high[None], step, half) - _cell(low[None], step, half)
-        fits = np.all(span < SPAN, axis=2)
-        return np.where(fits.any(axis=0), np.argmax(fits, axis=0), len(steps) - 1)
-    finest = np.full(len(low), len(steps) - 1, dtype=np.int64)  # step by step: less memory
-    for number in range(len(steps) - 2, -1, -1):
-        span = _cell(high, steps[number], half) - _cell(low, steps[number], half)
-        finest[np.all(span < SPAN, axis=1)] = number
-    return finest
-
-
-def _level_of(boxes: NDArray[np.float64]) -> NDArray[np.int64]:
-    """The level of each box: the finest size and the finest duration on which it spans
-    at most `SPAN` cells per axis."""
-    space = _finest(boxes[:, 0:2], boxes[:, 4:6], CELL_SIZES, _XY_HALF)
-    time = _finest(boxes[:, 3:4], boxes[:, 7:8], CELL_DURATIONS, _T_HALF)
-    return space * len(CELL_DURATIONS) + time
 
 
 class SpaceTimeIndex:
@@ -201,11 +89,9 @@ class SpaceTimeIndex:
         if ids is None or boxes is None:
             ids = np.flatnonzero(self._live).astype(np.int64)
             boxes = self._boxes[ids]
-        level = _level_of(boxes)
-        keys, owner = _expand_all(_ranges(boxes, level), level)
-        order = np.argsort(keys)  # the order of ids within a cell does not matter
-        keys = keys[order]
-        self._ids = ids[owner[order]]
+        level = level_of(boxes)
+        keys, owner = sorted_cells(cell_ranges(boxes, level), level)
+        self._ids = ids[owner]
         first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else _EMPTY
         self._keys = keys[first]
         self._starts = np.append(first, len(keys)).astype(np.int64)
@@ -227,8 +113,8 @@ class SpaceTimeIndex:
         if self._pending > max(MERGE_AT, self._count // 8):
             self._rebuild()
             return
-        level = _level_of(boxes)
-        keys, owner = _expand(_ranges(boxes, level), level)
+        level = level_of(boxes)
+        keys, owner = expand(cell_ranges(boxes, level), level)
         for key, ident in zip(keys.tolist(), ids[owner].tolist(), strict=True):
             self._recent.setdefault(key, []).append(ident)
         self._recent_levels.update(level.tolist())
@@ -245,7 +131,7 @@ class SpaceTimeIndex:
     ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """(ids, probe row) of every id in the sorted cells some probe box touches; probe
         box `rows[i]` is asked on `level[i]`."""
-        ranges = _ranges(boxes[rows], level)
+        ranges = cell_ranges(boxes[rows], level)
         nx = ranges[:, 1] - ranges[:, 0] + 1
         nt = ranges[:, 5] - ranges[:, 4] + 1
         columns = nx * nt
@@ -255,9 +141,10 @@ class SpaceTimeIndex:
         local = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
         x = ranges[which, 0] + local // nt[which]
         t = ranges[which, 4] + local % nt[which]
-        lo = _encode(level[which], x, t, ranges[which, 2])
-        hi = _encode(level[which], x, t, ranges[which, 3])
-        found_lo, found_hi = self._locate(lo, hi)
+        column = encode(level[which], x, t, np.full(len(x), -XY_HALF))  # y bits all 0
+        found_lo, found_hi = self._locate(
+            column + (ranges[which, 2] + XY_HALF), column + (ranges[which, 3] + XY_HALF)
+        )
         first, last = self._starts[found_lo], self._starts[found_hi]
         owner = which
         for number in np.flatnonzero(columns > MAX_PROBE_COLUMNS).tolist():
@@ -293,9 +180,9 @@ class SpaceTimeIndex:
     def _cells_inside(self, ranges: NDArray[np.int64], level: int) -> NDArray[np.int64]:
         """Positions of the occupied cells of `level` inside `ranges`: how a huge probe is
         answered without listing its cells."""
-        low = int(np.searchsorted(self._keys, level << _LEVEL_SHIFT))
-        high = int(np.searchsorted(self._keys, (level + 1) << _LEVEL_SHIFT))
-        x, t, y = _decode(self._keys[low:high])
+        low = int(np.searchsorted(self._keys, level << LEVEL_SHIFT))
+        high = int(np.searchsorted(self._keys, (level + 1) << LEVEL_SHIFT))
+        x, t, y = decode(self._keys[low:high])
         inside = (
             (x >= ranges[0])
             & (x <= ranges[1])
@@ -312,11 +199,11 @@ class SpaceTimeIndex:
         """(ids, probe row) of every id in the dictionary's cells that a probe box touches."""
         pairs: list[tuple[int, int]] = []
         for level in sorted(self._recent_levels):
-            ranges = _ranges(boxes, level)
+            ranges = cell_ranges(boxes, level)
             cells = np.prod(ranges[:, 1::2] - ranges[:, 0::2] + 1, axis=1)
             small = cells <= MAX_PROBE_COLUMNS
             rows = np.flatnonzero(small)
-            keys, owner = _expand(ranges[rows], np.full(len(rows), level, dtype=np.int64))
+            keys, owner = expand(ranges[rows], np.full(len(rows), level, dtype=np.int64))
             recent = self._recent
             pairs.extend(
                 (ident, row)
@@ -325,10 +212,10 @@ class SpaceTimeIndex:
             )
             for number in np.flatnonzero(~small).tolist():
                 recent_keys = np.fromiter(recent, np.int64, len(recent))
-                x, t, y = _decode(recent_keys)
+                x, t, y = decode(recent_keys)
                 r = ranges[number]
                 inside = (
-                    ((recent_keys >> _LEVEL_SHIFT) == level)
+                    ((recent_keys >> LEVEL_SHIFT) == level)
                     & (x >= r[0])
                     & (x <= r[1])
                     & (y >= r[2])
@@ -371,17 +258,14 @@ class SpaceTimeIndex:
             return _EMPTY, _EMPTY
         ids, owner = np.concatenate(ids_parts), np.concatenate(owner_parts)
         stored, probe = self._boxes[ids], boxes[owner]
-        hit = (
-            (stored[:, 0] <= probe[:, 4])
-            & (stored[:, 4] >= probe[:, 0])
-            & (stored[:, 1] <= probe[:, 5])
-            & (stored[:, 5] >= probe[:, 1])
-            & (stored[:, 2] <= probe[:, 6])
-            & (stored[:, 6] >= probe[:, 2])
-            & (stored[:, 3] <= probe[:, 7])
-            & (stored[:, 7] >= probe[:, 3])
-        )
-        pair = np.unique(owner[hit] * len(self._boxes) + ids[hit])  # distinct, box-major
+        hit = ((stored[:, :4] <= probe[:, 4:]) & (stored[:, 4:] >= probe[:, :4])).all(axis=1)
+        pair = owner[hit] * len(self._boxes) + ids[hit]
+        pair.sort()  # box-major; then duplicates (a box in several cells) are neighbours
+        if len(pair) > 1:
+            distinct = np.empty(len(pair), dtype=bool)
+            distinct[0] = True
+            np.not_equal(pair[1:], pair[:-1], out=distinct[1:])
+            pair = pair[distinct]
         owner, ids = np.divmod(pair, len(self._boxes))
         return owner, ids
 

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from deconflict.engine.compile import compile_pieces
-from deconflict.engine.exact import PlaneView, conflicting, time_gaps, vertical_gaps
+from deconflict.engine.gaps import conflicting, time_gaps, vertical_gaps
+from deconflict.engine.plane_view import PlaneView
 from deconflict.geo.altitude import REFERENCE_CODES, reference_margin
 from deconflict.geo.declaration import Declaration
 from deconflict.geo.errors import InputError

@@ -1,4 +1,6 @@
-"""GeoJSON in: a FeatureCollection of zones, lines and operations (out: `geojson_write`).
+"""GeoJSON in: a FeatureCollection of zones, lines and operations.
+
+Files and merging them: `geojson_files`; out: `geojson_write`.
 
 The schema is documented in ``docs/geojson.md``. In short, each feature carries
 ``party``, ``kind`` (zone | line | operation), ``priority``, ``altitude_lower``,
@@ -12,11 +14,9 @@ The collection's ``deconflict`` member holds the separation minima.
 from __future__ import annotations
 
 import itertools
-import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pyproj import Geod
@@ -24,9 +24,10 @@ from pyproj import Geod
 from deconflict.geo.altitude import AltitudeReference
 from deconflict.geo.declaration import Declaration, Kind
 from deconflict.geo.errors import InputError
+from deconflict.geo.geojson_minima import read_policy
 from deconflict.geo.outline import Circle, Corridor, Outline, PolygonOutline
 from deconflict.geo.route import Route, Waypoint
-from deconflict.geo.separation import Minima, SeparationPolicy
+from deconflict.geo.separation import SeparationPolicy
 from deconflict.geo.units import (
     parse_altitude,
     parse_duration,
@@ -315,66 +316,6 @@ def _read_feature(feature: Any, number: int) -> tuple[str, _Part]:
     return name, _Part(party, kind, priority, volumes, route, extra)
 
 
-_MINIMA_KEYS = frozenset({"horizontal", "vertical", "time_buffer", "parties"})
-
-
-def _read_minima(value: Any, where: str) -> Minima:
-    if not isinstance(value, Mapping):
-        raise InputError("must be an object", field=where)
-    unknown = sorted(set(map(str, value)) - _MINIMA_KEYS)
-    if unknown:
-        raise InputError(
-            f"unknown key {unknown[0]!r} (known: horizontal, vertical, time_buffer)", field=where
-        )
-    parsed = {}
-    for key, parse in (
-        ("horizontal", parse_length),
-        ("vertical", parse_length),
-        ("time_buffer", parse_duration),
-    ):
-        try:
-            parsed[key] = parse(value.get(key, 0))
-        except InputError as error:
-            raise InputError(error.message, field=f"{where}.{key}") from None
-    try:
-        return Minima(parsed["horizontal"], parsed["vertical"], parsed["time_buffer"])
-    except InputError as error:
-        raise InputError(error.message, field=f"{where}.{error.field}") from None
-
-
-def read_policy(member: Any) -> SeparationPolicy:
-    """The ``deconflict`` foreign member of a FeatureCollection: minima per party pair."""
-    if member is None:
-        return SeparationPolicy()
-    if not isinstance(member, Mapping):
-        raise InputError("must be an object", field="deconflict")
-    minima = member.get("minima", {})
-    if not isinstance(minima, Mapping):
-        raise InputError("must be an object", field="deconflict.minima")
-    default_value = minima.get("default", {})
-    if isinstance(default_value, Mapping) and "parties" in default_value:
-        raise InputError("the default applies to all parties", field="deconflict.minima.default")
-    default = _read_minima(default_value, "deconflict.minima.default")
-    pairs: dict[frozenset[str], Minima] = {}
-    listed = minima.get("pairs", [])
-    if not isinstance(listed, list):
-        raise InputError("must be a list", field="deconflict.minima.pairs")
-    for i, pair in enumerate(listed):
-        where = f"deconflict.minima.pairs[{i}]"
-        parties = pair.get("parties") if isinstance(pair, Mapping) else None
-        if (
-            not isinstance(parties, list)
-            or len(parties) != 2
-            or not all(isinstance(p, str) and p for p in parties)
-        ):
-            raise InputError("needs 'parties': a list of two party names", field=where)
-        pairs[frozenset(parties)] = _read_minima(pair, where)
-    self_checking = member.get("self_checking", [])
-    if not isinstance(self_checking, list) or not all(isinstance(p, str) for p in self_checking):
-        raise InputError("must be a list of party names", field="deconflict.self_checking")
-    return SeparationPolicy(default, pairs, frozenset(self_checking))
-
-
 def read_collection(document: Any) -> Scenario:
     """Declarations and minima from a parsed GeoJSON FeatureCollection."""
     if not isinstance(document, Mapping) or document.get("type") != "FeatureCollection":
@@ -410,52 +351,3 @@ def read_collection(document: Any) -> Scenario:
         and "default" in member["minima"]
     )
     return Scenario(tuple(declarations), read_policy(member), stated)
-
-
-def read_files(paths: Iterable[Path]) -> Scenario:
-    """Read and merge several files; for minima, the first file that states them wins."""
-    declarations: list[Declaration] = []
-    policy: SeparationPolicy | None = None
-    default_stated = False
-    seen: dict[str, Path] = {}
-    for path in paths:
-        try:
-            document = json.loads(Path(path).read_text(encoding="utf-8"))
-        except OSError as error:
-            raise InputError(f"cannot read {path}: {error.strerror}") from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise InputError(f"{path} is not valid JSON: {error}") from None
-        except RecursionError:
-            raise InputError(f"{path} is nested too deeply to be GeoJSON") from None
-        try:
-            scenario = read_collection(document)
-        except InputError as error:
-            raise InputError(f"{path}: {error}") from None
-        for declaration in scenario.declarations:
-            if declaration.id.startswith("#"):  # no id in the file: name it by file and place
-                declaration = replace(declaration, id=f"{Path(path).name}{declaration.id}")
-            if declaration.id in seen:
-                where = InputError(
-                    f"the id is also used in {seen[declaration.id]}",
-                    feature=declaration.id,
-                    field="id",
-                )
-                raise InputError(f"{path}: {where}") from None
-            seen[declaration.id] = path
-            declarations.append(declaration)
-        if policy is None:
-            policy = scenario.policy
-        else:
-            take_default = scenario.default_stated and not default_stated
-            policy = _merge(policy, scenario.policy, take_default)
-        default_stated = default_stated or scenario.default_stated
-    return Scenario(tuple(declarations), policy or SeparationPolicy(), default_stated)
-
-
-def _merge(
-    first: SeparationPolicy, second: SeparationPolicy, second_default: bool
-) -> SeparationPolicy:
-    """Pairs: the first file that names a pair wins; default: the first file that states one."""
-    pairs = {**second.pairs, **first.pairs}
-    default = second.default if second_default else first.default
-    return SeparationPolicy(default, pairs, first.self_checking | second.self_checking)

@@ -37,7 +37,8 @@ EDGE_STEP_M = 2_000.0
 SEGMENT_STEP_M = 50_000.0
 SMALL_CIRCLE_M = 60_000.0
 CELL_M = 100_000.0
-_EARTH_R = 6_371_000.0
+EARTH_RADIUS_M = 6_371_000.0
+"""Mean Earth radius: enough for bounds (bulges, a circle's circumscribed polygon)."""
 
 
 class PieceKind(IntEnum):
@@ -75,10 +76,10 @@ def degree_margins(metres: float, max_abs_lat: float) -> tuple[float, float]:
     return metres / (111_320.0 * cos_lat), dlat
 
 
-def _bulge(length: float, max_abs_lat: float) -> float:
+def bulge_m(length: float, max_abs_lat: float) -> float:
     """How far a geodesic of `length` can stray from the straight line in lon/lat, + slack."""
     tan_lat = math.tan(math.radians(min(max_abs_lat, 89.0)))
-    return length * length * (abs(tan_lat) + 1.0) / (8.0 * _EARTH_R) + 10.0
+    return length * length * (abs(tan_lat) + 1.0) / (8.0 * EARTH_RADIUS_M) + 10.0
 
 
 def _box(
@@ -236,8 +237,8 @@ def circle_polygon(circle: Circle, sagitta: float = 0.2, margin: float = 0.1) ->
     0.1 m slack added.
     """
     n = max(64, math.ceil(math.pi / math.sqrt(2.0 * sagitta / circle.radius)))
-    inner = circle.radius / _EARTH_R
-    outer = math.atan(math.tan(inner) / math.cos(math.pi / n)) * _EARTH_R + margin
+    inner = circle.radius / EARTH_RADIUS_M
+    outer = math.atan(math.tan(inner) / math.cos(math.pi / n)) * EARTH_RADIUS_M + margin
     azimuths = np.linspace(0.0, 360.0, n, endpoint=False)
     lon0, lat0 = circle.center
     lons, lats, _ = WGS84.fwd(np.full(n, lon0), np.full(n, lat0), azimuths, np.full(n, outer))
@@ -295,7 +296,7 @@ def pieces_of(volume: Volume, number: int = 0) -> list[Piece]:
             # The midpoint in degrees, not on the geodesic: it only centres the local plane,
             # and is within the bulge (metres) of the true one.
             center = ((lon_a + lon_b) / 2.0, (lat_a + lat_b) / 2.0)
-            margin = outline.radius + _bulge(length, max(abs(lat_a), abs(lat_b)))
+            margin = outline.radius + bulge_m(length, max(abs(lat_a), abs(lat_b)))
             bbox = _box(
                 min(lon_a, lon_b), min(lat_a, lat_b), max(lon_a, lon_b), max(lat_a, lat_b), margin
             )
@@ -314,7 +315,7 @@ def pieces_of(volume: Volume, number: int = 0) -> list[Piece]:
         core = outline.shape if isinstance(outline, PolygonOutline) else circle_polygon(outline)
         for part in _polygon_pieces(core):
             lon_min, lat_min, lon_max, lat_max = part.bounds
-            margin = _bulge(EDGE_STEP_M, max(abs(lat_min), abs(lat_max)))
+            margin = bulge_m(EDGE_STEP_M, max(abs(lat_min), abs(lat_max)))
             bbox = _box(lon_min, lat_min, lon_max, lat_max, margin)
             pieces.append(
                 Piece(

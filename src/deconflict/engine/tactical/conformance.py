@@ -29,7 +29,7 @@ import shapely
 from numpy.typing import NDArray
 
 from deconflict.engine.compile import compile_pieces
-from deconflict.engine.exact import segment_distances
+from deconflict.engine.gaps import segment_distances
 from deconflict.engine.tactical.motion import positions_at
 from deconflict.engine.tactical.state import TrackStates
 from deconflict.geo.altitude import REFERENCE_CODES, margin_matrix

@@ -1,0 +1,151 @@
+"""The three gaps between pieces, and the rule that turns gaps into a conflict.
+
+All three gaps are signed: negative means the two overlap on that axis, zero means
+they touch. A pair conflicts when every gap is below its minimum; with a zero minimum,
+touching is therefore clear ("touching is not overlapping"). Polygons touching along an
+edge measure a horizontal gap of 0 whether or not their interiors overlap, so for that
+one case (zero horizontal minimum, two polygons) the interiors are tested directly.
+
+Horizontal distances are measured in the `LocalPlane` centred on the new piece; see
+`geo.projection` for why that is within 0.03 % of the geodesic, and `geo.pieces` for why
+every deciding measurement stays inside the plane's trusted radius. The measurement
+itself is in `exact` (all pairs of a check at once) and `plane_view` (one piece).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from deconflict.engine.table import Rows
+from deconflict.geo.altitude import REFERENCE_CODES, margin_matrix
+from deconflict.geo.pieces import Piece
+from deconflict.geo.projection import MAX_RELATIVE_ERROR
+
+MARGINS = np.asarray(margin_matrix(), dtype=np.float64)
+"""Vertical margins between altitude references, indexed by their codes."""
+PLANE_ERROR = 1.5 * MAX_RELATIVE_ERROR
+"""Relative error of core distances measured in the plane, with room to spare."""
+PLANE_SLACK_M = 2.0
+TOUCH_TOLERANCE_M = 0.5
+"""Polygons overlapping by less than this (in depth) touch rather than overlap: shared
+edges are densified along geodesics and cut into pieces, which can leave centimetres
+between two drawings of the same edge."""
+REFERENCE_CODE = {ref: code for code, ref in enumerate(REFERENCE_CODES)}
+
+
+@dataclass(frozen=True, slots=True)
+class MinimaColumns:
+    """Per-candidate minima (the party pair decides them) and whether the pair is checked."""
+
+    horizontal: NDArray[np.float64]
+    vertical: NDArray[np.float64]
+    time: NDArray[np.float64]
+    applies: NDArray[np.bool_]
+
+    def take(self, mask: NDArray[np.bool_] | NDArray[np.int64]) -> MinimaColumns:
+        """The subset selected by a boolean mask or positions."""
+        return MinimaColumns(
+            self.horizontal[mask], self.vertical[mask], self.time[mask], self.applies[mask]
+        )
+
+
+def time_gaps(piece: Piece, rows: Rows, shift: float = 0.0) -> NDArray[np.float64]:
+    """Seconds between the windows; negative is the length of their overlap."""
+    return np.maximum(piece.start + shift, rows.start) - np.minimum(piece.end + shift, rows.end)
+
+
+def vertical_gaps(piece: Piece, rows: Rows, shift: float = 0.0) -> NDArray[np.float64]:
+    """Metres between the bands, less the margin for comparing different references."""
+    margin = MARGINS[REFERENCE_CODE[piece.reference], rows.reference]
+    return (
+        np.maximum(piece.lower + shift, rows.lower)
+        - np.minimum(piece.upper + shift, rows.upper)
+        - margin
+    )
+
+
+def _point_segment(
+    px: NDArray, py: NDArray, ax: NDArray, ay: NDArray, bx: NDArray, by: NDArray
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Distance from each point p to segment ab, and the closest point of the segment."""
+    dx, dy = bx - ax, by - ay
+    length2 = dx * dx + dy * dy
+    t = np.where(
+        length2 > 0, ((px - ax) * dx + (py - ay) * dy) / np.where(length2 > 0, length2, 1), 0
+    )
+    t = np.clip(t, 0.0, 1.0)
+    cx, cy = ax + t * dx, ay + t * dy
+    return np.hypot(cx - px, cy - py), cx, cy
+
+
+def _cross(ax: NDArray, ay: NDArray, bx: NDArray, by: NDArray, px: NDArray, py: NDArray) -> NDArray:
+    return (bx - ax) * (py - ay) - (by - ay) * (px - ax)
+
+
+def _endpoint_distances(
+    q: tuple[Any, Any, Any, Any], ax: NDArray, ay: NDArray, bx: NDArray, by: NDArray
+) -> tuple[NDArray, ...]:
+    """The four endpoint-to-segment distances between segment `q` and each (a, b)
+    (qa and qb onto ab, then a and b onto q), stacked: one array operation for all four
+    (a check's cost is the number of operations, hardly their length); the points and
+    closest points they measure between, and which pairs cross."""
+    qax, qay, qbx, qby = (np.broadcast_to(np.asarray(c, dtype=np.float64), ax.shape) for c in q)
+    px, py = np.concatenate([qax, qbx, ax, bx]), np.concatenate([qay, qby, ay, by])
+    sx, sy = np.concatenate([ax, ax, qax, qax]), np.concatenate([ay, ay, qay, qay])
+    ex, ey = np.concatenate([bx, bx, qbx, qbx]), np.concatenate([by, by, qby, qby])
+    distance, cx, cy = _point_segment(px, py, sx, sy, ex, ey)
+    d1, d2 = _cross(qax, qay, qbx, qby, ax, ay), _cross(qax, qay, qbx, qby, bx, by)
+    d3, d4 = _cross(ax, ay, bx, by, qax, qay), _cross(ax, ay, bx, by, qbx, qby)
+    crossing = (d1 * d2 < 0) & (d3 * d4 < 0)
+    return distance.reshape(4, len(ax)), px, py, cx, cy, crossing, d1, d2
+
+
+def segment_distances(
+    q: tuple[Any, Any, Any, Any], ax: NDArray, ay: NDArray, bx: NDArray, by: NDArray
+) -> NDArray[np.float64]:
+    """Planar distance from segment `q` to each segment (a, b); 0 where they cross.
+
+    Written out because shapely would need a geometry per candidate, which costs more
+    than the arithmetic.
+    """
+    distance, *_, crossing, _, _ = _endpoint_distances(q, ax, ay, bx, by)
+    return np.where(crossing, 0.0, distance.min(axis=0))
+
+
+def segment_closest(
+    q: tuple[Any, Any, Any, Any], ax: NDArray, ay: NDArray, bx: NDArray, by: NDArray
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """`segment_distances`, and the closest points: n × 2 × 2 (on q, on ab); where the
+    segments cross, both are the crossing point."""
+    distance, px, py, cx, cy, crossing, d1, d2 = _endpoint_distances(q, ax, ay, bx, by)
+    n = len(ax)
+    which = np.argmin(distance, axis=0)
+    at = which * n + np.arange(n)
+    on_q = which < 2  # the point is an end of q, the closest point is on ab
+    points = np.empty((n, 2, 2), dtype=np.float64)
+    points[:, 0, 0] = np.where(on_q, px[at], cx[at])
+    points[:, 0, 1] = np.where(on_q, py[at], cy[at])
+    points[:, 1, 0] = np.where(on_q, cx[at], px[at])
+    points[:, 1, 1] = np.where(on_q, cy[at], py[at])
+    if crossing.any():
+        t = d1[crossing] / (d1[crossing] - d2[crossing])  # along ab, where q's line cuts it
+        x = ax[crossing] + t * (bx[crossing] - ax[crossing])
+        y = ay[crossing] + t * (by[crossing] - ay[crossing])
+        points[crossing, :, 0] = x[:, None]
+        points[crossing, :, 1] = y[:, None]
+    return np.where(crossing, 0.0, distance.min(axis=0)), points
+
+
+def conflicting(
+    gaps: tuple[NDArray, NDArray, NDArray], interiors: NDArray, minima: MinimaColumns
+) -> NDArray[np.bool_]:
+    """Which pairs conflict: below every minimum at once (strictly: touching is clear)."""
+    horizontal, vertical, time = gaps
+    close = (horizontal < minima.horizontal) | (
+        (minima.horizontal == 0.0) & (horizontal == 0.0) & interiors
+    )
+    return minima.applies & close & (vertical < minima.vertical) & (time < minima.time)

@@ -1,0 +1,98 @@
+"""The space-time grid answers exactly what a test of every stored box answers.
+
+Boxes sit on a coarse lattice of positions, sizes, altitudes and times, so that many
+touch (a face of one on a face of another) in space, in altitude and in time: touching
+boxes meet, as the engine's widened probes need. Sizes run from a fraction of the finest
+cell to several of the coarsest, so every level is used, and boxes are stored in bulk,
+inserted one batch at a time (kept aside, or merged at once) and deleted.
+"""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import deconflict.engine.grid_cells as grid_cells
+import deconflict.engine.grid_index as grid_index
+from deconflict.engine.grid_index import SpaceTimeIndex
+
+T0 = 1_767_225_600.0
+SPANS_DEG = (0.0, 0.01, 0.05, 0.1, 0.4, 2.0, 30.0)
+SPANS_S = (0.0, 600.0, 1800.0, 7200.0, 86400.0, 40 * 86400.0)
+
+
+@st.composite
+def boxes(draw: st.DrawFn) -> tuple[float, ...]:
+    """A box whose corners are multiples of 0.01°, 100 m and 10 min from a few origins."""
+    lon = 20.0 + draw(st.integers(0, 40)) * 0.01 + draw(st.sampled_from([0.0, 0.4, 3.0]))
+    lat = 40.0 + draw(st.integers(0, 40)) * 0.01
+    low = draw(st.integers(-5, 20)) * 100.0
+    start = T0 + draw(st.integers(0, 30)) * 600.0
+    width = draw(st.sampled_from(SPANS_DEG))
+    height = draw(st.sampled_from(SPANS_DEG))
+    thick = draw(st.integers(1, 10)) * 100.0
+    duration = draw(st.sampled_from(SPANS_S))
+    return (lon, lat, low, start, lon + width, lat + height, low + thick, start + duration)
+
+
+def brute(stored: dict[int, tuple[float, ...]], probes: np.ndarray) -> set[tuple[int, int]]:
+    """Every (probe, id) whose closed boxes meet, box by box."""
+    found = set()
+    for number, probe in enumerate(probes.tolist()):
+        for ident, box in stored.items():
+            if all(box[k] <= probe[k + 4] and box[k + 4] >= probe[k] for k in range(4)):
+                found.add((number, ident))
+    return found
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    first=st.lists(boxes(), min_size=0, max_size=40),
+    later=st.lists(boxes(), min_size=0, max_size=15),
+    probes=st.lists(boxes(), min_size=1, max_size=8),
+    deleted=st.sets(st.integers(0, 54), max_size=10),
+    merge=st.booleans(),
+    packed=st.booleans(),
+)
+def test_query_pairs_equals_testing_every_box(
+    first: list, later: list, probes: list, deleted: set[int], merge: bool, packed: bool
+) -> None:
+    """`packed`: cells sorted packed with their box numbers, or (as when the boxes' cell
+    numbers span too much for that) keys argsorted."""
+    with (
+        mock.patch.object(grid_index, "MERGE_AT", 0 if merge else 10**9),
+        mock.patch.object(grid_cells, "PACKED_BITS", 63 if packed else 0),
+    ):
+        index = SpaceTimeIndex()
+        ids = np.arange(len(first), dtype=np.int64)
+        index.bulk_load(ids, np.array(first, dtype=np.float64).reshape(-1, 8))
+        more = np.arange(len(first), len(first) + len(later), dtype=np.int64)
+        index.insert(more, np.array(later, dtype=np.float64).reshape(-1, 8))
+        stored = dict(enumerate(first + later))
+        gone = np.array(sorted(i for i in deleted if i in stored), dtype=np.int64)
+        index.delete(gone, np.array([stored[i] for i in gone.tolist()]).reshape(-1, 8))
+        for i in gone.tolist():
+            del stored[i]
+        asked = np.array(probes, dtype=np.float64)
+        owner, found = index.query_pairs(asked)
+    pairs = list(zip(owner.tolist(), found.tolist(), strict=True))
+    assert pairs == sorted(set(pairs)), "each pair once, ordered by probe and id"
+    assert set(pairs) == brute(stored, asked)
+    assert len(index) == len(stored)
+
+
+def test_boxes_touching_on_each_axis_meet_and_a_gap_of_one_unit_does_not() -> None:
+    base = (20.0, 40.0, 0.0, T0, 20.1, 40.1, 1000.0, T0 + 3600.0)
+    index = SpaceTimeIndex()
+    index.bulk_load(np.array([0]), np.array([base]))
+    for axis, step in ((0, 0.1), (1, 0.1), (2, 1000.0), (3, 3600.0)):
+        touching = list(base)
+        touching[axis] += step
+        touching[axis + 4] += step
+        apart = list(touching)
+        apart[axis] += 1e-9 if axis < 2 else 1.0
+        owner, found = index.query_pairs(np.array([touching, apart]))
+        assert owner.tolist() == [0] and found.tolist() == [0], axis
