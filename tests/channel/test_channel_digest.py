@@ -6,13 +6,16 @@ from __future__ import annotations
 import hashlib
 import time
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given
+from hypothesis import strategies as st
 
-from deconflict.audit.canonical import reference_text
+from deconflict.audit.canonical import canonical_text, reference_text
 from deconflict.audit.checkpoint import CheckpointSigner
-from deconflict.channel import outbox, sequencer
+from deconflict.channel import notice_store, outbox, sequencer
 from deconflict.channel.kinds import NoticeKind
 from deconflict.store.backend import connect
 from deconflict.store.channel_tables import notices
@@ -56,3 +59,43 @@ def test_stored_digests_match_the_notices(database_url: str) -> None:
         assert row.seq is not None
         assert row.digest == expected_digest(row)
         assert sequencer.notice_digest(row) == row.digest
+
+
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=10)
+FACTS = st.dictionaries(
+    TEXT, st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | TEXT, max_size=5
+) | st.dictionaries(TEXT, st.floats(-1e12, 1e12), max_size=3)
+
+
+@given(
+    ident=TEXT,
+    recipient=TEXT,
+    sender=TEXT,
+    kind=TEXT,
+    about=st.lists(TEXT, max_size=3),
+    facts=FACTS,
+    created_at=st.floats(0, 4e9),
+    encoded=st.booleans(),
+)
+def test_the_digest_is_of_the_canonical_object(
+    ident: str,
+    recipient: str,
+    sender: str,
+    kind: str,
+    about: list[str],
+    facts: dict,
+    created_at: float,
+    encoded: bool,
+) -> None:
+    row = SimpleNamespace(
+        id=ident,
+        recipient=recipient,
+        sender=sender,
+        kind=kind,
+        about=about,
+        facts=facts,
+        created_at=created_at,
+    )
+    given_facts = canonical_text(facts) if encoded else facts
+    made = notice_store.digest(ident, recipient, sender, kind, about, given_facts, created_at)
+    assert made == expected_digest(row)  # type: ignore[arg-type]

@@ -14,7 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from deconflict.audit.canonical import Encoded, canonical_json, canonical_text
+from deconflict.audit.canonical import Encoded, canonical_text, escape_string
+from deconflict.audit.errors import EventFormatError
 from deconflict.audit.event import format_time
 from deconflict.channel.escalation import Officer
 from deconflict.store.channel_tables import (
@@ -45,19 +46,36 @@ def digest(
     facts: Mapping[str, Any] | Encoded,
     created_at: float,
 ) -> str:
-    """What an officer signs: SHA-256 of the notice's canonical JSON (its id, parties,
-    kind, subjects, facts and creation time, RFC 3339 UTC). `facts` may come encoded
-    already (`canonical_text`), when many notices share them."""
-    body = {
-        "id": ident,
-        "to": recipient,
-        "from": sender,
-        "kind": kind,
-        "about": list(about),
-        "facts": facts,
-        "created_at": format_time(datetime.fromtimestamp(created_at, UTC)),
-    }
-    return hashlib.sha256(canonical_json(body)).hexdigest()
+    """What an officer signs: SHA-256 of the notice's canonical JSON (RFC 8785) object
+    ``{about, created_at, facts, from, id, kind, to}`` (times RFC 3339 UTC). `facts` may
+    come encoded already (`canonical_text`), when many notices share them.
+
+    Written out member by member, in the canonical order of those ASCII names, around
+    the facts' own canonical text (tests hold it to the general encoder).
+    """
+    facts_text = facts if type(facts) is Encoded else canonical_text(facts)
+    created = format_time(datetime.fromtimestamp(created_at, UTC))
+    text = (
+        '{"about":['
+        + ",".join(map(escape_string, about))
+        + '],"created_at":"'
+        + created
+        + '","facts":'
+        + facts_text
+        + ',"from":'
+        + escape_string(sender)
+        + ',"id":'
+        + escape_string(ident)
+        + ',"kind":'
+        + escape_string(kind)
+        + ',"to":'
+        + escape_string(recipient)
+        + "}"
+    )
+    try:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    except UnicodeEncodeError as exc:  # a lone surrogate in a string
+        raise EventFormatError(f"string is not valid Unicode: {exc.reason}") from exc
 
 
 @dataclass(frozen=True)
