@@ -24,7 +24,7 @@ class Settings:
     port: int = 8000
     workers: int = 1
     """API worker processes (more than one needs PostgreSQL or SQLite in WAL mode)."""
-    threads: int = 4
+    threads: int = 8
     """Threads per worker that run request handlers (database work)."""
     audience: str = "deconflict"
     """The `aud` every token must carry."""

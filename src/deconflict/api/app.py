@@ -28,7 +28,7 @@ from deconflict.api import (
     zone,
 )
 from deconflict.api.auth import Verifier
-from deconflict.api.middleware import Guard, JsonLogFormatter
+from deconflict.api.middleware import WRITE_BATCH, Guard, JsonLogFormatter
 from deconflict.application.hub import Hub
 from deconflict.application.retention import purge
 from deconflict.config import Settings
@@ -93,6 +93,8 @@ def create_app(settings: Settings, *, hub: Hub | None = None, migrate: bool = Tr
         ),
     )
     app.state.hub = hub
+    if hub.database.groups is not None:
+        hub.database.groups.on_batch = WRITE_BATCH.observe
     app.state.verifier = Verifier(settings)
     app.state.settings = settings
     app.state.handlers = _handlers(settings)  # replaced by a fresh one at each start-up

@@ -147,3 +147,8 @@ ACCEPTED = Counter("deconflict_operations_accepted_total", "Operations accepted"
 REJECTED = Counter("deconflict_operations_rejected_total", "Operations refused for conflicts")
 CONFLICTS = Counter("deconflict_conflicts_found_total", "Conflicts found by checks")
 STORE = Histogram("deconflict_store_seconds", "Time in use-case transactions", ["use_case"])
+WRITE_BATCH = Histogram(
+    "deconflict_write_batch_units",
+    "Writes sharing one SQLite transaction (group commit)",
+    buckets=(1, 2, 4, 8, 16, 32, 64),
+)

@@ -62,6 +62,8 @@ class GroupCommit:
         self._leading = False
         self.batches = 0
         self.units = 0
+        self.on_batch: Callable[[int], None] | None = None
+        """Told each transaction's number of units (the service's metrics listen)."""
 
     def run(self, work: Callable[[Connection], T]) -> T:
         """Run `work(connection)` inside a write transaction; its result, or its error."""
@@ -92,6 +94,8 @@ class GroupCommit:
     def _execute(self, batch: list[_Unit[Any]]) -> None:
         self.batches += 1
         self.units += len(batch)
+        if self.on_batch is not None:
+            self.on_batch(len(batch))
         try:
             with self._open_write() as connection:
                 for unit in batch:
