@@ -288,11 +288,16 @@ def _number_notices(connection: Connection, store: BatchStore, last_seq: int, no
     arrangements = policy.load_all(connection)
     links = interest.parties(connection)
     updates, hooks = [], []
+    rules: dict[tuple[str, str, str], tuple[float | None, bool]] = {}
     for number, row in enumerate(rows, start=last_seq + 1):
         other = row.sender if row.sender in links else row.recipient
-        arrangement = policy.lookup(arrangements, row.recipient, other)
-        seconds = arrangement.policy.deadline_for(row.kind)
-        needs_ack = arrangement.needs_ack(row.kind) and seconds is not None
+        key = (row.recipient, other, row.kind)
+        rule = rules.get(key)
+        if rule is None:  # the same few pairs and kinds recur all through a pass
+            arrangement = policy.lookup(arrangements, row.recipient, other)
+            seconds = arrangement.policy.deadline_for(row.kind)
+            rule = rules[key] = (seconds, arrangement.needs_ack(row.kind) and seconds is not None)
+        seconds, needs_ack = rule
         deadline = row.created_at + seconds if needs_ack and seconds is not None else None
         digest = row.digest or notice_digest(_with_facts(row))
         updates.append(
