@@ -36,6 +36,8 @@ from deconflict.store.backend import connect
 from deconflict.store.migrate import upgrade
 
 RETENTION_PERIOD_S = 600.0
+CHECKPOINT_PERIOD_S = 1.0
+"""SQLite: how often the log is copied back into the database, off the write path."""
 
 
 def _logging(level: str) -> None:
@@ -77,8 +79,17 @@ def create_app(settings: Settings, *, hub: Hub | None = None, migrate: bool = Tr
                 except Exception:  # a failed pass is retried next period; never kill the app
                     log.exception("retention pass failed")
 
+        def checkpoint() -> None:
+            while not stop.wait(CHECKPOINT_PERIOD_S):
+                try:
+                    hub.database.checkpoint()
+                except Exception:  # e.g. another process's checkpoint: the next one goes on
+                    logging.getLogger("deconflict.store").debug("checkpoint skipped", exc_info=True)
+
         worker = threading.Thread(target=keep_tidy, name="retention", daemon=True)
         worker.start()
+        if hub.database.is_sqlite:
+            threading.Thread(target=checkpoint, name="wal-checkpoint", daemon=True).start()
         yield
         stop.set()
         app.state.handlers.shutdown(wait=False)
