@@ -6,6 +6,7 @@ statuses each endpoint lists."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from dss_helpers import CM, CMSA, CP, SC, Dss, intent, new_id, volume4d
@@ -147,10 +148,17 @@ def test_a_base_url_with_a_path_is_fine(module_dss: Dss) -> None:
 def test_times_altitudes_and_vertices(module_dss: Dss) -> None:
     uss = module_dss.uss("uss1", (SC,))
     now = time.time()
-    # "The time zone must be 'Z'."
-    offset = volume4d()
-    offset["time_start"] = {"value": "2030-01-01T12:00:00+01:00", "format": "RFC3339"}
-    _status(uss.put(f"{OIR}/{new_id()}", json=intent(extents=[offset])), 400)
+    # "The time zone must be 'Z'": another explicit offset names the same instant and is
+    # taken (as InterUSS's DSS does; its qualifier sends local offsets); answers say 'Z'.
+    start = datetime.fromtimestamp(round(now) + 900, UTC)
+    offset = volume4d(lng=8.8, start=start.timestamp())
+    local = start.astimezone(timezone(timedelta(hours=2))).isoformat()
+    offset["time_start"] = {"value": local, "format": "RFC3339"}
+    made = _ok(uss.put(f"{OIR}/{new_id()}", json=intent(extents=[offset])), 201)
+    shown = made["operational_intent_reference"]["time_start"]["value"]
+    assert shown == start.strftime("%Y-%m-%dT%H:%M:%SZ") and local.endswith("+02:00")
+    offset["time_start"] = {"value": local[: -len("+02:00")], "format": "RFC3339"}
+    _status(uss.put(f"{OIR}/{new_id()}", json=intent(extents=[offset])), 400)  # no offset
     # "Vertices may not be duplicated": nor may the last repeat the first.
     closed = volume4d(lng=9.0)
     vertices = closed["volume"]["outline_polygon"]["vertices"]
