@@ -73,10 +73,12 @@ def _exchange(value: Any) -> dict[str, Any]:
                 raise DssBadRequest(f"exchange.{name} must be a string")
             exchange[name] = value[name]
     # The definition requires request_source too, but the InterUSS qualifier's records
-    # carry none and InterUSS's DSS takes them: a report is evidence, taken as given.
+    # (uas-standards' ExchangeRecord) carry none, and InterUSS's DSS takes them: a report
+    # is evidence, taken as given. The answer says "" then, as InterUSS's DSS does.
     for name in ("url", "method"):
         if name not in exchange:
             raise DssBadRequest(f"exchange.{name} is required")
+    exchange.setdefault("request_source", "")
     if value.get("recorder_role") not in ("Client", "Server"):
         raise DssBadRequest("exchange.recorder_role must be Client or Server")
     exchange["recorder_role"] = value["recorder_role"]
