@@ -74,6 +74,10 @@ def test_a_named_subscription_must_cover_the_intent(dss: Dss) -> None:
     ):
         body = intent(extents=[extents], subscription_id=sub)
         _status(uss.put(f"{OIR}/{new_id()}", json=body), 400)
+    # Another USS's subscription: not its to rely on (403, as InterUSS's DSS); none: 400.
+    other = dss.uss("uss2", (SC,))
+    _status(other.put(f"{OIR}/{new_id()}", json=intent(subscription_id=sub)), 403)
+    _status(uss.put(f"{OIR}/{new_id()}", json=intent(subscription_id=new_id())), 400)
     constraints_only = new_id()
     only = _subscription(notify_for_operational_intents=False, notify_for_constraints=True)
     _ok(uss.put(f"{SUBS}/{constraints_only}", json=only))

@@ -25,6 +25,7 @@ from deconflict.geo.footprint import outline_footprint
 from deconflict.geo.volume import Volume
 from deconflict.model.dss import DssBadRequest
 from deconflict.model.dss_volume import parse_extents
+from deconflict.model.errors import NotAllowed
 from deconflict.store import dss_intents, dss_subscriptions
 from deconflict.store.dss_subscriptions import SubscriptionRecord
 
@@ -116,8 +117,10 @@ def attach(
     """The caller's live subscription `subscription_id`, covering the intent: an implicit
     one is grown to cover it, an explicit one must already (400 otherwise)."""
     record = dss_subscriptions.get(connection, subscription_id)
-    if record is None or record.manager != caller.manager or record.time_end <= now:
-        raise DssBadRequest(f"subscription {subscription_id} is not a live one of this USS's")
+    if record is None or record.time_end <= now:
+        raise DssBadRequest(f"subscription {subscription_id} does not exist (or has ended)")
+    if record.manager != caller.manager:
+        raise NotAllowed(f"subscription {subscription_id} is another USS's")
     if not record.notify_for_operational_intents:
         raise DssBadRequest(
             f"subscription {subscription_id} does not notify for operational intents"
