@@ -208,3 +208,16 @@ def test_updates_of_nothing_are_400_where_no_404_is_listed(module_dss: Dss) -> N
     _status(uss.put(f"{SUBS}/{new_id()}/v1", json=_subscription()), 400)
     _status(uss.delete(f"{CR}/{new_id()}/{ovn}"), 404)
     _status(uss.delete(f"{SUBS}/{new_id()}/v1"), 404)
+
+
+def test_relevance_in_time_is_exact(dss: Dss) -> None:
+    """An intent ending a second before another starts is not relevant to its key, on
+    SQLite too, whose index keeps times as 32-bit floats rounded outward (to 128 s)."""
+    uss = dss.uss("uss1", (SC,))
+    end = (int(time.time()) // 128 + 40) * 128 + 1  # rounds up to 127 s later
+    first = volume4d(lng=8.3, start=end - 1800, end=end)
+    _ok(uss.put(f"{OIR}/{new_id()}", json=intent(extents=[first])), 201)
+    after = volume4d(lng=8.3, start=end + 1, end=end + 1800)
+    _ok(uss.put(f"{OIR}/{new_id()}", json=intent(extents=[after])), 201)
+    during = volume4d(lng=8.3, start=end - 1, end=end + 1800)
+    assert uss.put(f"{OIR}/{new_id()}", json=intent(extents=[during])).status_code == 409
