@@ -31,7 +31,7 @@ def test_availability_and_down_usses(dss: Dss) -> None:
     stale = arbiter.put(
         "/dss/v1/uss_availability/flyer", json={"old_version": "", "availability": "Normal"}
     )
-    assert stale.status_code == 400  # 1.0.0 lists no 409 for setUssAvailability
+    assert stale.status_code == 409  # as InterUSS's DSS and qualifier say (1.0.0 lists none)
     assert flyer.put(f"{OIR}/{new_id()}", json=intent(key=[reference["ovn"]])).status_code == 412
     assert flyer.delete(f"{OIR}/{a}/{reference['ovn']}").status_code == 412
     seen = dss.uss("other", (CMSA,)).get(f"{OIR}/{a}").json()["operational_intent_reference"]

@@ -6,6 +6,7 @@ statuses each endpoint lists."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from dss_helpers import CM, CMSA, CP, SC, Dss, intent, new_id, volume4d
@@ -73,6 +74,10 @@ def test_a_named_subscription_must_cover_the_intent(dss: Dss) -> None:
     ):
         body = intent(extents=[extents], subscription_id=sub)
         _status(uss.put(f"{OIR}/{new_id()}", json=body), 400)
+    # Another USS's subscription: not its to rely on (403, as InterUSS's DSS); none: 400.
+    other = dss.uss("uss2", (SC,))
+    _status(other.put(f"{OIR}/{new_id()}", json=intent(subscription_id=sub)), 403)
+    _status(uss.put(f"{OIR}/{new_id()}", json=intent(subscription_id=new_id())), 400)
     constraints_only = new_id()
     only = _subscription(notify_for_operational_intents=False, notify_for_constraints=True)
     _ok(uss.put(f"{SUBS}/{constraints_only}", json=only))
@@ -147,10 +152,17 @@ def test_a_base_url_with_a_path_is_fine(module_dss: Dss) -> None:
 def test_times_altitudes_and_vertices(module_dss: Dss) -> None:
     uss = module_dss.uss("uss1", (SC,))
     now = time.time()
-    # "The time zone must be 'Z'."
-    offset = volume4d()
-    offset["time_start"] = {"value": "2030-01-01T12:00:00+01:00", "format": "RFC3339"}
-    _status(uss.put(f"{OIR}/{new_id()}", json=intent(extents=[offset])), 400)
+    # "The time zone must be 'Z'": another explicit offset names the same instant and is
+    # taken (as InterUSS's DSS does; its qualifier sends local offsets); answers say 'Z'.
+    start = datetime.fromtimestamp(round(now) + 900, UTC)
+    offset = volume4d(lng=8.8, start=start.timestamp())
+    local = start.astimezone(timezone(timedelta(hours=2))).isoformat()
+    offset["time_start"] = {"value": local, "format": "RFC3339"}
+    made = _ok(uss.put(f"{OIR}/{new_id()}", json=intent(extents=[offset])), 201)
+    shown = made["operational_intent_reference"]["time_start"]["value"]
+    assert shown == start.strftime("%Y-%m-%dT%H:%M:%SZ") and local.endswith("+02:00")
+    offset["time_start"] = {"value": local[: -len("+02:00")], "format": "RFC3339"}
+    _status(uss.put(f"{OIR}/{new_id()}", json=intent(extents=[offset])), 400)  # no offset
     # "Vertices may not be duplicated": nor may the last repeat the first.
     closed = volume4d(lng=9.0)
     vertices = closed["volume"]["outline_polygon"]["vertices"]
@@ -196,3 +208,16 @@ def test_updates_of_nothing_are_400_where_no_404_is_listed(module_dss: Dss) -> N
     _status(uss.put(f"{SUBS}/{new_id()}/v1", json=_subscription()), 400)
     _status(uss.delete(f"{CR}/{new_id()}/{ovn}"), 404)
     _status(uss.delete(f"{SUBS}/{new_id()}/v1"), 404)
+
+
+def test_relevance_in_time_is_exact(dss: Dss) -> None:
+    """An intent ending a second before another starts is not relevant to its key, on
+    SQLite too, whose index keeps times as 32-bit floats rounded outward (to 128 s)."""
+    uss = dss.uss("uss1", (SC,))
+    end = (int(time.time()) // 128 + 40) * 128 + 1  # rounds up to 127 s later
+    first = volume4d(lng=8.3, start=end - 1800, end=end)
+    _ok(uss.put(f"{OIR}/{new_id()}", json=intent(extents=[first])), 201)
+    after = volume4d(lng=8.3, start=end + 1, end=end + 1800)
+    _ok(uss.put(f"{OIR}/{new_id()}", json=intent(extents=[after])), 201)
+    during = volume4d(lng=8.3, start=end - 1, end=end + 1800)
+    assert uss.put(f"{OIR}/{new_id()}", json=intent(extents=[during])).status_code == 409

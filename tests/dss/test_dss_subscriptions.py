@@ -65,7 +65,10 @@ def test_notification_indexes_and_subscribers(dss: Dss) -> None:
     assert new_version != version and renewed.json()["subscription"]["notification_index"] == 3
     assert watcher.put(f"{SUBS}/{sub}/{version}", json=_subscription()).status_code == 409
     assert flyer.get(f"{SUBS}/{sub}").status_code == 403
-    assert flyer.delete(f"{SUBS}/{sub}/{new_version}").status_code == 409
+    # Another USS's subscription: 403 to read, change or delete (as InterUSS's DSS).
+    assert flyer.delete(f"{SUBS}/{sub}/{new_version}").status_code == 403
+    assert flyer.put(f"{SUBS}/{sub}/{new_version}", json=_subscription()).status_code == 403
+    assert flyer.put(f"{SUBS}/{sub}", json=_subscription()).status_code == 403
     query = watcher.post(f"{SUBS}/query", json={"area_of_interest": volume4d(size=0.05)})
     assert [s["id"] for s in query.json()["subscriptions"]] == [sub]
     theirs = flyer.post(f"{SUBS}/query", json={"area_of_interest": volume4d()}).json()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+
 import pytest
-from dss_helpers import rfc3339, volume4d
+from dss_helpers import volume4d
 
 from deconflict.geo.volume import MAX_VALIDITY_S
 from deconflict.model.dss import DssBadRequest, check_base_url
@@ -52,10 +54,16 @@ def test_altitudes_of_areas_are_clamped_and_of_entities_bounded() -> None:
         parse_volume4d(volume4d(upper=100_001), "a", now=NOW, complete=False)
 
 
-def test_times_are_utc() -> None:
+def test_times_name_their_offset() -> None:
+    """'Z', or another explicit offset for the same instant (as InterUSS's DSS takes it);
+    never a local time without one."""
     area = volume4d(start=NOW, end=NOW + 60)
-    area["time_end"] = {"value": rfc3339(NOW + 60)["value"].replace("Z", "+00:00")}
-    with pytest.raises(DssBadRequest, match="'Z'"):
+    zulu = parse_volume4d(area, "a", now=NOW, complete=True).window
+    end = datetime.fromtimestamp(NOW + 60, UTC).astimezone(timezone(timedelta(hours=-5)))
+    area["time_end"] = {"value": end.isoformat(), "format": "RFC3339"}
+    assert parse_volume4d(area, "a", now=NOW, complete=True).window == zulu
+    area["time_end"] = {"value": end.replace(tzinfo=None).isoformat(), "format": "RFC3339"}
+    with pytest.raises(DssBadRequest, match="offset"):
         parse_volume4d(area, "a", now=NOW, complete=True)
 
 

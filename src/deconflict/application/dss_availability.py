@@ -8,7 +8,7 @@ from typing import Any
 from deconflict.application import dss_record
 from deconflict.application.dss_common import UssCaller
 from deconflict.application.hub import Hub
-from deconflict.model.dss import MAX_TEXT, Availability, DssBadRequest
+from deconflict.model.dss import MAX_TEXT, Availability, DssBadRequest, DssConflict
 from deconflict.model.dss_volume import parse_time_field, time_field
 from deconflict.store import dss_availability
 
@@ -34,8 +34,10 @@ def set_availability(
     hub: Hub, caller: UssCaller, uss: str, params: dict[str, Any]
 ) -> dict[str, Any]:
     """An arbitrator sets a USS's availability at its current version (`old_version`,
-    "" for a USS never set). A stale version is 400: version 1.0.0 of the definition
-    lists no 409 here (later revisions, and InterUSS's DSS, answer 409)."""
+    "" for a USS never set). Any other version is 409, although version 1.0.0 of the
+    definition lists no 409 here: later revisions, InterUSS's DSS and the InterUSS
+    qualifier (uss_availability_simple, uss_availability_mutation) all say 409, as for
+    every other stale version in the API."""
     uss = _uss(uss)
     try:
         availability = Availability(params.get("availability"))
@@ -50,7 +52,7 @@ def set_availability(
     with hub.database.write() as connection:
         current = dss_availability.get(connection, uss)
         if (current[1] if current is not None else "") != old:
-            raise DssBadRequest(f"old_version {old!r} is not the current version")
+            raise DssConflict(f"old_version {old!r} is not the current version")
         version = uuid.uuid4().hex[:20]
         dss_availability.put(connection, uss, str(availability), version, now)
         dss_record.availability_set(connection, uss, str(availability), version, caller.party, now)
@@ -70,9 +72,13 @@ def _exchange(value: Any) -> dict[str, Any]:
             if not isinstance(value[name], str):
                 raise DssBadRequest(f"exchange.{name} must be a string")
             exchange[name] = value[name]
-    for name in ("url", "method", "request_source"):
+    # The definition requires request_source too, but the InterUSS qualifier's records
+    # (uas-standards' ExchangeRecord) carry none, and InterUSS's DSS takes them: a report
+    # is evidence, taken as given. The answer says "" then, as InterUSS's DSS does.
+    for name in ("url", "method"):
         if name not in exchange:
             raise DssBadRequest(f"exchange.{name} is required")
+    exchange.setdefault("request_source", "")
     if value.get("recorder_role") not in ("Client", "Server"):
         raise DssBadRequest("exchange.recorder_role must be Client or Server")
     exchange["recorder_role"] = value["recorder_role"]

@@ -204,15 +204,28 @@ class Airspace:
 def intents_meeting(
     connection: Connection, boxes: Iterable[Any], now: float, *, exclude: str | None = None
 ) -> Airspace:
-    """Intents and in-force native operations whose boxes meet these, not yet over."""
+    """Intents and in-force native operations whose boxes meet these, not yet over, and
+    whose time meets theirs exactly (the index rounds stored boxes outward: by up to two
+    minutes in time on SQLite, which must not make an intent relevant to a key)."""
+    boxes = list(boxes)
+    if not boxes:
+        return Airspace({}, {})
+    start, end = min(b[3] for b in boxes), max(b[7] for b in boxes)
     owners = space_index.owners_meeting(connection, boxes)
     ids = sorted(i for kind, i in owners if kind == "operation" and i != exclude)[:MAX_RESULTS]
-    intents = {i: r for i, r in dss_intents.get_many(connection, ids).items() if r.time_end > now}
-    others = [i for i in ids if i not in intents]
+    stored = dss_intents.get_many(connection, ids)
+    intents = {
+        i: r
+        for i, r in stored.items()
+        if r.time_end > now and r.time_start < end and r.time_end > start
+    }
     natives = {
         o.id: o
-        for o in operation_store.get_many(connection, others)
-        if o.in_force and o.declaration.end > now and o.id not in intents
+        for o in operation_store.get_many(connection, [i for i in ids if i not in stored])
+        if o.in_force
+        and o.declaration.end > now
+        and o.declaration.start < end
+        and o.declaration.end > start
     }
     return Airspace(intents, natives)
 

@@ -25,12 +25,20 @@ from deconflict.geo.footprint import outline_footprint
 from deconflict.geo.volume import Volume
 from deconflict.model.dss import DssBadRequest
 from deconflict.model.dss_volume import parse_extents
+from deconflict.model.errors import NotAllowed
 from deconflict.store import dss_intents, dss_subscriptions
 from deconflict.store.dss_subscriptions import SubscriptionRecord
 
-TOLERANCE_DEG = 1e-9
-"""Outlines closer than this (about 0.1 mm) count as covering: the same polygon sent
-twice must cover itself whatever the floating-point noise."""
+COVER_TOLERANCE_M = 50.0
+"""How far an intent's outline may reach beyond its subscription's and still count as
+covered. A USS draws the subscription over its intent with other tools: the bounding
+box of a circle (on a sphere, where the hub draws circles on the ellipsoid and 2 m
+outside), rhumb-line edges where the hub's are geodesics. Metres of difference, which
+must not make a covering subscription a bad request; InterUSS's DSS compares ~1 km²
+cells, far coarser. Times and altitudes are compared exactly."""
+
+TOLERANCE_DEG = COVER_TOLERANCE_M / 111_320.0
+"""`COVER_TOLERANCE_M` in degrees of latitude (less in longitude: still metres)."""
 
 
 def intent_volumes(extents: list[Any], now: float) -> tuple[Volume, ...]:
@@ -63,7 +71,9 @@ def implicit_subscription(
     window: tuple[float, float],
     now: float,
 ) -> SubscriptionRecord:
-    """The subscription the DSS makes for an intent that asks for `new_subscription`."""
+    """The subscription the DSS makes for an intent that asks for `new_subscription`: over
+    the intent's extents and its time, from its start to its end (as InterUSS's DSS does,
+    and the InterUSS qualifier checks to the second), even when that start is ahead."""
     record = SubscriptionRecord(
         id=str(uuid.uuid4()),
         manager=caller.manager,
@@ -73,7 +83,7 @@ def implicit_subscription(
         notify_for_operational_intents=True,
         notify_for_constraints=notify_for_constraints,
         implicit=True,
-        time_start=min(window[0], now),
+        time_start=window[0],
         time_end=window[1],
         extents=extents,
     )
@@ -107,8 +117,10 @@ def attach(
     """The caller's live subscription `subscription_id`, covering the intent: an implicit
     one is grown to cover it, an explicit one must already (400 otherwise)."""
     record = dss_subscriptions.get(connection, subscription_id)
-    if record is None or record.manager != caller.manager or record.time_end <= now:
-        raise DssBadRequest(f"subscription {subscription_id} is not a live one of this USS's")
+    if record is None or record.time_end <= now:
+        raise DssBadRequest(f"subscription {subscription_id} does not exist (or has ended)")
+    if record.manager != caller.manager:
+        raise NotAllowed(f"subscription {subscription_id} is another USS's")
     if not record.notify_for_operational_intents:
         raise DssBadRequest(
             f"subscription {subscription_id} does not notify for operational intents"

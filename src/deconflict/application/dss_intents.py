@@ -179,6 +179,21 @@ def _subscription(
     return None
 
 
+def _reusable(
+    connection: Connection, caller: UssCaller, entity_id: str, existing: IntentRecord | None
+) -> Operation | None:
+    """Whether an intent may be created as `entity_id`: not while one exists, nor over a
+    native operation (409). A USS may reuse the id of one of its intents it deleted (USSs
+    and the InterUSS qualifier reuse their ids): its operation, ended or cancelled, is
+    then returned, to continue with a new version (its history stays whole)."""
+    previous = operation_store.get(connection, entity_id)
+    if existing is not None or (
+        previous is not None and (previous.in_force or previous.party != caller.party)
+    ):
+        raise DssConflict(f"operational intent {entity_id} already exists")
+    return previous
+
+
 @one_create_wins
 def put_intent(
     hub: Hub, caller: UssCaller, entity_id: str, ovn: str | None, params: dict[str, Any]
@@ -198,9 +213,9 @@ def put_intent(
     with hub.database.write() as connection:
         _check_available(connection, caller, request.state)
         existing = dss_intents.get(connection, entity_id, for_update=True)
+        previous: Operation | None = None
         if ovn is None:
-            if existing is not None or operation_store.exists(connection, entity_id):
-                raise DssConflict(f"operational intent {entity_id} already exists")
+            previous = _reusable(connection, caller, entity_id, existing)
         else:
             existing = owned(INTENT, existing, entity_id, caller, ovn)
             require_intent_transition(IntentState(existing.state), request.state)
@@ -242,8 +257,12 @@ def put_intent(
         state = request.state.operation_state
         if existing is None:
             dss_intents.insert(connection, record)
-            operation = Operation(entity_id, caller.party, 1, state, declaration, now, now)
-            operation_store.insert(connection, operation, boxes)
+            version = 1 if previous is None else previous.version + 1
+            operation = Operation(entity_id, caller.party, version, state, declaration, now, now)
+            if previous is None:
+                operation_store.insert(connection, operation, boxes)
+            else:
+                operation_store.replace(connection, operation, previous.version, boxes)
             record_overrides(connection, operation, losers, now)
             dss_record.intent_created(connection, operation, plan, losers, now)
         else:

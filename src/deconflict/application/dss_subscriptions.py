@@ -112,7 +112,7 @@ def put_subscription(
     with hub.database.write() as connection:
         existing = dss_subscriptions.get(connection, subscription_id)
         if existing is not None and existing.manager != caller.manager:
-            raise DssConflict(f"subscription {subscription_id} is managed by another USS")
+            raise NotAllowed(f"subscription {subscription_id} is managed by another USS")
         if version is None:
             if existing is not None:
                 raise DssConflict(f"subscription {subscription_id} already exists")
@@ -204,7 +204,7 @@ def delete_subscription(
         if existing is None:
             raise NotFound(f"subscription {subscription_id} not found")
         if existing.manager != caller.manager:
-            raise DssConflict(f"subscription {subscription_id} is managed by another USS")
+            raise NotAllowed(f"subscription {subscription_id} is managed by another USS")
         if existing.version != version:
             raise DssConflict(f"version {version} is not the current version")
         if dss_intents.depending_on(connection, subscription_id):

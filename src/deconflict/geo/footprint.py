@@ -11,12 +11,14 @@ import math
 
 import numpy as np
 import shapely
+from pyproj import Geod
 
 from deconflict.geo.declaration import Declaration
 from deconflict.geo.outline import Circle, Corridor, Outline, PolygonOutline
 from deconflict.geo.pieces import circle_polygon, segment_pieces
 from deconflict.geo.projection import LocalPlane
 
+WGS84 = Geod(ellps="WGS84")
 _QUAD_SEGS = 8
 _CIRCLE_SAGITTA_M = 2.0
 """How far a footprint's circle may exceed the circle: a tenth of the vertices the
@@ -30,6 +32,17 @@ def outline_footprint(outline: Outline) -> shapely.Geometry:
     if isinstance(outline, Circle):
         return circle_polygon(outline, _CIRCLE_SAGITTA_M, margin=_CIRCLE_SAGITTA_M)
     return _corridor_polygon(outline)
+
+
+def outline_area_m2(outline: Outline) -> float:
+    """The area an outline encloses on the WGS84 ellipsoid, in m²: polygons with their
+    geodesic edges (holes taken out), circles as π r², corridors as their footprint's
+    area. Why geodesic: an area limit must not depend on where on Earth it is drawn."""
+    if isinstance(outline, Circle):
+        return math.pi * outline.radius**2
+    shape = outline.shape if isinstance(outline, PolygonOutline) else _corridor_polygon(outline)
+    area, _ = WGS84.geometry_area_perimeter(shape)
+    return abs(area)
 
 
 def _corridor_polygon(corridor: Corridor) -> shapely.Geometry:

@@ -19,6 +19,7 @@ from deconflict.api.dss.route import DssRoute, Params, authorize
 from deconflict.application import dss_constraints, dss_intents, dss_subscriptions
 from deconflict.application.dss_common import UssCaller
 from deconflict.application.hub import Hub
+from deconflict.model.dss import DssBadRequest
 
 UseCase = Callable[..., dict[str, Any]]
 
@@ -78,6 +79,18 @@ def router(resource: Resource) -> APIRouter:
         caller = authorize(request, f"delete{noun}")
         ident, version = ids(request)
         return resource.delete(request.app.state.hub, caller, ident, version)
+
+    # An empty version (`…/{id}/`) would otherwise be redirected to `…/{id}`: a delete
+    # there is 405, an update a create. It names no version: a bad request.
+    @serves.put(f"{one}/", operation_id=f"update{noun}", name=f"update{noun}Empty")
+    def update_empty(request: Request) -> dict[str, Any]:
+        authorize(request, f"update{noun}")
+        raise DssBadRequest(f"the {resource.version} in the path is empty")
+
+    @serves.delete(f"{one}/", operation_id=f"delete{noun}", name=f"delete{noun}Empty")
+    def delete_empty(request: Request) -> dict[str, Any]:
+        authorize(request, f"delete{noun}")
+        raise DssBadRequest(f"the {resource.version} in the path is empty")
 
     return serves
 
