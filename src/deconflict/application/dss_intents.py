@@ -210,7 +210,8 @@ def put_intent(
     boxes = index_boxes(pieces)
     with hub.database.read() as connection:  # who must be told: worked out before the lock
         plan = outbox.plan(connection, declaration, dss_record.intent_document(params))
-    with hub.database.write() as connection:
+
+    def write(connection: Connection) -> dict[str, Any]:
         _check_available(connection, caller, request.state)
         existing = dss_intents.get(connection, entity_id, for_update=True)
         previous: Operation | None = None
@@ -285,3 +286,6 @@ def put_intent(
             if existing.subscription_id and existing.subscription_id != record.subscription_id:
                 retire_implicit(connection, caller, existing.subscription_id, now)
         return answer(connection, INTENT, caller, record, notify_boxes, window, now)
+
+    # On SQLite, creates arriving together share one transaction (each in its savepoint).
+    return hub.database.grouped(write)
