@@ -226,9 +226,9 @@ def _submit(
         notice_plan = outbox.plan(
             connection,
             declaration,
-            prepared.document,
-            prepared.area,
+            area=prepared.area,
             revision=checked.agreements.revision,
+            digest=prepared.digest,
         )
 
     def write(connection: Connection) -> Decision:
@@ -247,9 +247,9 @@ def _submit(
             plan = outbox.plan(
                 connection,
                 declaration,
-                prepared.document,
-                prepared.area,
+                area=prepared.area,
                 revision=agreements.revision,
+                digest=prepared.digest,
             )
         if not still:
             fresh = _check(connection, declaration, pieces, lock=True, agreements=agreements)

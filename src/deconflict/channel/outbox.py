@@ -83,14 +83,17 @@ def plan(
     area: shapely.Geometry | None = None,
     *,
     revision: int | None = None,
+    digest: str | None = None,
 ) -> Plan:
     """Who must hear of `declaration` (parties whose area of interest it meets);
-    `revision`: the agreements revision, if the caller read it in this transaction."""
+    `revision`: the agreements revision, if the caller read it in this transaction;
+    `digest`: the document's (`digest_of`), if the caller has it already."""
     links = interest.parties(connection, revision)
     shape = area if area is not None else footprint(declaration)
     concerned = interest.concerned(links, declaration.party, shape)
     centre = shapely.centroid(shape)
-    digest = digest_of(document) if document is not None else ""
+    if digest is None:
+        digest = digest_of(document) if document is not None else ""
     return Plan(concerned, digest, (round(float(centre.x), 5), round(float(centre.y), 5)))
 
 

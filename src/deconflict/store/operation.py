@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -34,11 +35,18 @@ class Prepared:
     footprint: str
     area: shapely.Geometry
     """The footprint as a shape, for the caller's area-of-interest tests (made once)."""
+    text: str
+    """The document as sorted, compact JSON: what SQLite stores, and what `digest` is of."""
+    digest: str
+    """SHA-256 of `text`: the plan's digest in the record."""
 
 
 def prepare(declaration: Declaration) -> Prepared:
     area = footprint(declaration)
-    return Prepared(declaration, to_document(declaration), footprint_wkt(area), area)
+    document = to_document(declaration)
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return Prepared(declaration, document, footprint_wkt(area), area, text, digest)
 
 
 def _row_to_operation(row: sa.Row, declaration: Declaration | None = None) -> Operation:
@@ -182,7 +190,10 @@ def insert(
     """
     values = _values(operation, prepared)
     if connection.dialect.name == "sqlite":
-        document = json.dumps(values["document"])
+        if prepared is not None and prepared.declaration is operation.declaration:
+            document = prepared.text
+        else:
+            document = json.dumps(values["document"])
         encoded = {name: json.dumps(values[name]) for name in _JSON_COLUMNS - {"document"}}
         row = [document if name == "document" else encoded.get(name, values[name]) for name in _ROW]
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
