@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from deconflict.application.check_plans import Verdict
@@ -16,7 +17,12 @@ from deconflict.model.zone import Zone
 from deconflict.store.documents import to_document
 
 
-def operation_view(operation: Operation, detail: DetailLevel = DetailLevel.FULL) -> dict[str, Any]:
+def operation_view(
+    operation: Operation,
+    detail: DetailLevel = DetailLevel.FULL,
+    document: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An operation as its reader may see it; `document`: its GeoJSON, if made already."""
     declaration = operation.declaration
     view: dict[str, Any] = {
         "id": operation.id,
@@ -32,7 +38,7 @@ def operation_view(operation: Operation, detail: DetailLevel = DetailLevel.FULL)
         "overridden_by": list(operation.overridden_by),
         "awaiting": list(operation.awaiting),
         "detail": str(detail),
-        "geojson": redact(to_document(declaration), detail),
+        "geojson": redact(document or to_document(declaration), detail),
     }
     return view
 
@@ -42,7 +48,7 @@ def seen_view(seen: Seen) -> dict[str, Any]:
 
 
 def decision_view(decision: Decision) -> dict[str, Any]:
-    body = operation_view(decision.operation)
+    body = operation_view(decision.operation, document=decision.document)
     report = decision.report.as_dict() if decision.report is not None else None
     body["conflicts"] = report["conflicts"] if report else []
     body["overridden"] = list(decision.overridden)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from deconflict.engine.conflict import Conflict, Report
 from deconflict.geo.declaration import Declaration, Kind
@@ -21,6 +22,8 @@ class Decision:
     report: Report | None
     overridden: tuple[str, ...] = ()
     replayed: bool = False
+    document: Mapping[str, Any] | None = field(default=None, compare=False)
+    """The operation's GeoJSON, when the use case made it already (for the answer)."""
 
 
 @dataclass(frozen=True)

@@ -271,6 +271,6 @@ def _submit(
         overridden = record_overrides(connection, operation, losers, now)
         outbox.submitted(connection, operation, plan, found.zones, losers, now)
         remember(connection, party, idempotency_key, request_hash, operation, now)
-        return Decision(operation, fresh.report, overridden)
+        return Decision(operation, fresh.report, overridden, document=prepared.document)
 
     return hub.database.grouped(write)
