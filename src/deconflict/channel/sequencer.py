@@ -4,15 +4,23 @@ merges queued audit events into the Merkle log, in batches, signing checkpoints.
 Why not append to the log inside every use case: appending is serial (event n+1 chains
 to the leaf hash of n), so every writer on PostgreSQL would queue behind one row. Use
 cases instead insert into `notices` and `audit_queue`, which concurrent transactions do
-freely; a pass here then runs in one transaction that holds the single `channel_head`
-row (`FOR UPDATE SKIP LOCKED` on PostgreSQL: a second process skips the pass; on SQLite
-the write lock): it appends the queued events in queue order, then numbers the new
-notices (gap-free, so a reader that has seen position n has seen every position below
-it: Server-Sent Events resume from Last-Event-ID without skipping), sets their
-deadline from the pair's policy, their digest, their webhook deliveries and their
-`notice.created` event, and signs a checkpoint when the last is older than
-`checkpoint_every_s`. The merge delay (commit → in the log and on the stream) is one
-polling interval plus a pass: tens of milliseconds.
+freely. Each pass here runs in one transaction that holds the single `channel_head` row
+(`FOR UPDATE SKIP LOCKED` on PostgreSQL: a second process skips the pass; on SQLite the
+write lock). There are two kinds of pass, because only one of them is on the way to the
+duty officers:
+
+- `number_pass` numbers the new notices (gap-free, so a reader that has seen position n
+  has seen every position below it: Server-Sent Events resume from Last-Event-ID
+  without skipping), sets their deadline from the pair's policy, their digest and their
+  webhook deliveries, and queues their `notice.created` events. Once it commits the
+  notices can be delivered: it is kept short, and runs as soon as notices are committed.
+- `merge_pass` appends the queued events to the Merkle log in queue order (so a notice's
+  `notice.created` comes after the change that caused it and before its deliveries),
+  and signs a checkpoint when the last is older than `checkpoint_every_s`. It may wait a
+  little to gather a batch: nobody waits for it but the record.
+
+`run_pass` does both, in that order. The delay from commit to the stream is one
+numbering pass (milliseconds); to the log, one merge pass more.
 """
 
 from __future__ import annotations
@@ -122,6 +130,8 @@ class PassResult:
     events: int
     notices: int
     checkpoint: str | None
+    skipped: bool = False
+    """Another process held the head (PostgreSQL), so this pass did nothing."""
 
 
 def notice_digest(row: Any) -> str:
@@ -145,16 +155,28 @@ def _lock_head(connection: Connection) -> Any:
     return connection.execute(query).first()
 
 
-def pending(database: Database) -> bool:
-    """Whether a pass has anything to do (a cheap read, no lock)."""
+@dataclass(frozen=True)
+class Work:
+    """What is waiting for a pass."""
+
+    notices: bool
+    events: bool
+
+
+def waiting(database: Database) -> Work:
+    """What a pass would find to do (cheap reads, no lock)."""
     with database.read() as connection:
         queued = connection.execute(sa.select(audit_queue.c.id).limit(1)).first()
-        if queued is not None:
-            return True
         fresh = connection.execute(
             sa.select(notices.c.id).where(notices.c.seq.is_(None)).limit(1)
         ).first()
-        return fresh is not None
+    return Work(fresh is not None, queued is not None)
+
+
+def pending(database: Database) -> bool:
+    """Whether a pass has anything to do (a cheap read, no lock)."""
+    work = waiting(database)
+    return work.notices or work.events
 
 
 def run_pass(
@@ -165,11 +187,47 @@ def run_pass(
     checkpoint_every_s: float = 1.0,
     force_checkpoint: bool = False,
 ) -> PassResult:
-    """One pass; does nothing if another process holds the head (PostgreSQL)."""
+    """A numbering pass, then a merge pass (each does nothing if another process holds
+    the head on PostgreSQL)."""
+    numbered = number_pass(database, clock)
+    merged = merge_pass(
+        database,
+        clock,
+        signer,
+        checkpoint_every_s=checkpoint_every_s,
+        force_checkpoint=force_checkpoint,
+    )
+    return PassResult(merged.events, numbered or 0, merged.checkpoint)
+
+
+def number_pass(database: Database, clock: Callable[[], float]) -> int | None:
+    """Put the committed new notices on the stream; how many (None: another process
+    holds the head, so this one skipped)."""
     with database.write() as connection:
         head = _lock_head(connection)
         if head is None:
-            return PassResult(0, 0, None)
+            return None
+        numbered = _number_notices(connection, head.seq, clock())
+        if numbered:
+            connection.execute(
+                channel_head.update().where(channel_head.c.id == 1).values(seq=head.seq + numbered)
+            )
+    return numbered
+
+
+def merge_pass(
+    database: Database,
+    clock: Callable[[], float],
+    signer: CheckpointSigner,
+    *,
+    checkpoint_every_s: float = 1.0,
+    force_checkpoint: bool = False,
+) -> PassResult:
+    """Append up to `BATCH` queued events to the Merkle log; sign a checkpoint if due."""
+    with database.write() as connection:
+        head = _lock_head(connection)
+        if head is None:
+            return PassResult(0, 0, None, skipped=True)
         now = clock()
         store = BatchStore(connection)
         queued = connection.execute(
@@ -181,7 +239,6 @@ def run_pass(
             )
         if queued:
             connection.execute(audit_queue.delete().where(audit_queue.c.id <= queued[-1].id))
-        numbered = _number_notices(connection, store, head.seq, now)
         store.flush()
         note = None
         due = now - head.checkpoint_at >= checkpoint_every_s
@@ -189,14 +246,13 @@ def run_pass(
         grown = store.size() > (latest or 0)
         if store.size() and grown and (force_checkpoint or due):
             note = store.sign(signer, now)
-        values: dict[str, Any] = {"seq": head.seq + numbered}
-        if note is not None:
-            values["checkpoint_at"] = now
-        connection.execute(channel_head.update().where(channel_head.c.id == 1).values(**values))
-    return PassResult(len(queued), numbered, note)
+            connection.execute(
+                channel_head.update().where(channel_head.c.id == 1).values(checkpoint_at=now)
+            )
+    return PassResult(len(queued), 0, note)
 
 
-def _number_notices(connection: Connection, store: BatchStore, last_seq: int, now: float) -> int:
+def _number_notices(connection: Connection, last_seq: int, now: float) -> int:
     rows = connection.execute(
         sa.select(notices)
         .where(notices.c.seq.is_(None))
@@ -207,7 +263,7 @@ def _number_notices(connection: Connection, store: BatchStore, last_seq: int, no
         return 0
     arrangements = policy.load_all(connection)
     links = interest.parties(connection)
-    updates, hooks = [], []
+    updates, hooks, created = [], [], []
     for number, row in enumerate(rows, start=last_seq + 1):
         other = row.sender if row.sender in links else row.recipient
         arrangement = policy.lookup(arrangements, row.recipient, other)
@@ -249,7 +305,15 @@ def _number_notices(connection: Connection, store: BatchStore, last_seq: int, no
             payload["deadline"] = format_time(moment(deadline))
         if row.kind == "hotline":
             payload["summary"] = str(row.facts.get("text", ""))[:500]
-        store.append_event("notice.created", "hub", [row.id], payload, moment(row.created_at))
+        created.append(
+            {
+                "time": row.created_at,
+                "kind": "notice.created",
+                "actor": "hub",
+                "subjects": [row.id],
+                "payload": payload,
+            }
+        )
     connection.execute(
         notices.update()
         .where(notices.c.id == sa.bindparam("_id"))
@@ -264,4 +328,6 @@ def _number_notices(connection: Connection, store: BatchStore, last_seq: int, no
     )
     if hooks:
         connection.execute(deliveries.insert(), hooks)
+    # Queued, not appended: the log's append is the slow part, and the merge pass does it.
+    connection.execute(audit_queue.insert(), created)
     return len(rows)
