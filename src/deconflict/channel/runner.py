@@ -26,6 +26,10 @@ from deconflict.channel.dispatcher import Dispatcher
 from deconflict.store.backend import Database
 
 log = logging.getLogger("deconflict.channel")
+MERGE_CHUNK = 128
+"""Events merged per transaction: a merge holds the write lock (SQLite) or the head (both)
+for this many appends at most, so a numbering pass, a submission or a delivery's record
+that comes meanwhile waits a few milliseconds, not the whole backlog."""
 
 
 @dataclass(frozen=True)
@@ -73,10 +77,13 @@ class Runner:
         """Monotonic time the last numbering pass began."""
         self._events_since: float | None = None
         """Monotonic time since which queued events are known to wait (None: none)."""
+        self._urgent = threading.Event()
+        """Set when this process commits notices (`wakeups.NOTICES`), while it runs."""
 
     def _sequence(self) -> None:
-        urgent = wakeups.NOTICES.subscribe()
+        urgent = self._urgent
         anything = threading.Event()
+        wakeups.NOTICES.add(urgent)
         wakeups.NOTICES.add(anything)
         wakeups.QUEUED.add(anything)
         try:
@@ -138,24 +145,32 @@ class Runner:
         return max(min(due) - now, 0.0) if due else None
 
     def _merge(self, now: float, overdue: bool) -> None:
-        result = sequencer.merge_pass(
-            self.database,
-            self.clock,
-            self.signer,
-            checkpoint_every_s=self.timing.checkpoint_every_s,
-            force_checkpoint=overdue,
-        )
-        if result.skipped:  # another process holds the head: try again after a while
-            self._events_since = now
-            return
-        more = result.events >= sequencer.BATCH
-        self._events_since = now - self.timing.merge_every_s if more else None
-        if result.checkpoint is not None:
-            self._unsigned_since = None
-        elif result.events and self._unsigned_since is None:
-            self._unsigned_since = self.clock()
-        if overdue and result.checkpoint is None:
-            self._unsigned_since = None  # another process signed it, or nothing to sign
+        """Merge in chunks until the queue is empty, stopping early for waiting notices."""
+        while True:
+            result = sequencer.merge_pass(
+                self.database,
+                self.clock,
+                self.signer,
+                checkpoint_every_s=self.timing.checkpoint_every_s,
+                force_checkpoint=overdue,
+                limit=MERGE_CHUNK,
+            )
+            if result.skipped:  # another process holds the head: try again after a while
+                self._events_since = now
+                return
+            if result.checkpoint is not None:
+                self._unsigned_since = None
+            elif result.events and self._unsigned_since is None:
+                self._unsigned_since = self.clock()
+            if overdue and result.checkpoint is None:
+                self._unsigned_since = None  # another process signed it, or nothing to sign
+            overdue = False
+            if result.events < MERGE_CHUNK:
+                self._events_since = None
+                return
+            if self._urgent.is_set() or self.stop_event.is_set():  # notices first
+                self._events_since = now - self.timing.merge_every_s
+                return
 
     def _escalate(self) -> None:
         while not self.stop_event.is_set():

@@ -222,8 +222,9 @@ def merge_pass(
     *,
     checkpoint_every_s: float = 1.0,
     force_checkpoint: bool = False,
+    limit: int = BATCH,
 ) -> PassResult:
-    """Append up to `BATCH` queued events to the Merkle log; sign a checkpoint if due."""
+    """Append up to `limit` queued events to the Merkle log; sign a checkpoint if due."""
     with database.write() as connection:
         head = _lock_head(connection)
         if head is None:
@@ -231,7 +232,7 @@ def merge_pass(
         now = clock()
         store = BatchStore(connection)
         queued = connection.execute(
-            sa.select(audit_queue).order_by(audit_queue.c.id).limit(BATCH)
+            sa.select(audit_queue).order_by(audit_queue.c.id).limit(limit)
         ).all()
         for row in queued:
             store.append_event(

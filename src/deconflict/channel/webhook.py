@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import aiohttp
 import sqlalchemy as sa
 
 from deconflict.channel import delivery, interest, notice_store, outbox, render
@@ -167,7 +167,7 @@ def claim(
         return jobs
 
 
-async def send(client: httpx.AsyncClient, job: Job, now: float) -> str | None:
+async def send(session: aiohttp.ClientSession, job: Job, now: float) -> str | None:
     """POST the notice; None on a 2xx answer, else what went wrong."""
     headers = {
         "Content-Type": "application/json",
@@ -175,12 +175,14 @@ async def send(client: httpx.AsyncClient, job: Job, now: float) -> str | None:
         NOTICE_HEADER: job.notice,
     }
     try:
-        answer = await client.post(job.url, content=job.body, headers=headers)
-    except httpx.HTTPError as error:
+        async with session.post(job.url, data=job.body, headers=headers) as answer:
+            await answer.read()
+            status = answer.status
+    except (aiohttp.ClientError, TimeoutError, ValueError) as error:
         return f"{type(error).__name__}: {error}"[:500]
-    if 200 <= answer.status_code < 300:
+    if 200 <= status < 300:
         return None
-    return f"HTTP {answer.status_code}"
+    return f"HTTP {status}"
 
 
 def settle(
