@@ -113,7 +113,7 @@ def test_an_unacknowledged_notice_escalates_and_both_sides_see_it(hub: Hub, key_
     channel_settings.put_roster(
         hub, russia, [Officer("russia-officer", "Ivanov", rank=0), Officer("p", "Petrov", rank=1)]
     )
-    notice = send_hotline(hub, coalition, "russia", "Please confirm sortie 12")
+    notice, _ = send_hotline(hub, coalition, "russia", "Please confirm sortie 12")
     settle(hub, key_dir)
     clock: Clock = hub.clock  # type: ignore[assignment]
     assert ladder.escalate_pass(hub.database, clock) == 0
@@ -263,7 +263,7 @@ def test_a_signed_acknowledgement_is_checked_and_recorded(hub: Hub, key_dir: str
     coalition, russia = caller("coalition"), caller("russia")
     private = Ed25519PrivateKey.generate()
     channel_settings.register_key(hub, russia, "russia-officer", keys.public_text(private))
-    notice = send_hotline(hub, coalition, "russia", "sign this")
+    notice, _ = send_hotline(hub, coalition, "russia", "sign this")
     settle(hub, key_dir)
     shown = next(n for n in list_notices(hub, russia) if n["id"] == notice)
     forged = keys.sign_digest(Ed25519PrivateKey.generate(), shown["digest"])
