@@ -176,8 +176,6 @@ def agreement(body: AgreementIn, hub: HubDep, caller: CallerDep) -> dict[str, An
             values[name] = parse(getattr(body, name))
         except InputError as error:
             raise InputError(error.message, field=name) from None
-    if values["minimum_notice"] < 0:
-        raise InputError("must not be negative", field="minimum_notice")
     minima = Minima(values["horizontal"], values["vertical"], values["time_buffer"])
     made = PairAgreement(frozenset(body.parties), minima, values["minimum_notice"])
     put_agreement(hub, caller, made)

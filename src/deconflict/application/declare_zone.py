@@ -74,7 +74,9 @@ def declare_zone(
                 raise NotFound(f"no party {other}", id=other)
         current = zone_store.get(connection, declaration.id)
         if current is not None and current.party != party:
-            raise taken("zone", declaration.id)  # whatever version was given
+            if expected_version is None:  # a new zone: the id is taken, as for operations
+                raise taken("zone", declaration.id)
+            raise NotFound(f"no zone {declaration.id} of party {party}")
         if expected_version is None and current is not None:
             raise StaleVersion(f"zone {declaration.id} exists: give its version to change it")
         if current is not None and current.version != expected_version:

@@ -22,7 +22,9 @@ class PairAgreement:
     minimum_notice_s: float = 0.0
     """An operation starting sooner than this after its submission is `late notice`."""
 
-    def __post_init__(self) -> None:
+    def check(self) -> None:
+        """Refuse values no arrangement has (checked where agreements are made, not where
+        stored ones are read back: a row written before a bound must still load)."""
         if not (0.0 <= self.minimum_notice_s <= MAX_MINIMUM_NOTICE_S):
             raise InputError(
                 f"minimum notice {self.minimum_notice_s:g} s is out of range (0 … 30 days)",
