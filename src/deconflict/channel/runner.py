@@ -77,6 +77,8 @@ class Runner:
         """Monotonic time the last numbering pass began."""
         self._events_since: float | None = None
         """Monotonic time since which queued events are known to wait (None: none)."""
+        self._frontier = sequencer.Frontier()
+        """The log's frontier as the last merge left it (`sequencer.merge_pass`)."""
         self._urgent = threading.Event()
         """Set when this process commits notices (`wakeups.NOTICES`), while it runs."""
 
@@ -154,6 +156,7 @@ class Runner:
                 checkpoint_every_s=self.timing.checkpoint_every_s,
                 force_checkpoint=overdue,
                 limit=MERGE_CHUNK,
+                known=self._frontier,
             )
             if result.skipped:  # another process holds the head: try again after a while
                 self._events_since = now

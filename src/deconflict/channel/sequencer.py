@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,20 +58,43 @@ def moment(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
+@dataclass
+class Frontier:
+    """The log's frontier nodes as a merge pass left them, at log size `size`: a process
+    keeps it between passes so that short passes need not read it back each time."""
+
+    size: int = -1
+    nodes: dict[tuple[int, int], bytes] = field(default_factory=dict)
+
+
 class BatchStore:
     """The log's tables for one pass: reads through a cache, writes in `executemany`s."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, known: Frontier | None = None) -> None:
         self.connection = connection
         self.sql = SqlLogStore(connection)
         self._size = self.sql.size()
         self._last_time: datetime | None = self.sql.time(self._size - 1) if self._size else None
         self._nodes: dict[tuple[int, int], bytes] = {}
+        """Node hashes read or made in this pass, seeded with the frontier an earlier pass
+        left if the log still ends where it left it (`_trusted`)."""
+        if known is not None and self._trusted(known):
+            self._nodes.update(known.nodes)
         self._events: list[dict[str, Any]] = []
         self._new_nodes: list[dict[str, Any]] = []
 
     def size(self) -> int:
         return self._size
+
+    def _trusted(self, known: Frontier) -> bool:
+        """Whether `known` describes this log: same size and same last leaf. The last
+        leaf chains (`prev`) to every earlier one, so it pins the whole history below
+        it, hence every frontier node; a log that another process extended, or that was
+        put back to a backup, fails this and is read afresh."""
+        size = self._size
+        if not size or known.size != size or (0, size - 1) not in known.nodes:
+            return False
+        return known.nodes[(0, size - 1)] == self.sql.node(0, size - 1)
 
     def node(self, level: int, index: int) -> bytes:
         found = self._nodes.get((level, index))
@@ -109,6 +132,18 @@ class BatchStore:
             self.connection.execute(audit_events.insert(), self._events)
             self.connection.execute(audit_nodes.insert(), self._new_nodes)
         self._events, self._new_nodes = [], []
+
+    def frontier(self) -> dict[tuple[int, int], bytes]:
+        """The nodes the next appends and the next root read: the last leaf and, per
+        level, the last complete subtree that is a left child (about log2 n hashes)."""
+        size = self._size
+        wanted = {(0, size - 1)} if size else set()
+        level = 0
+        while size >> level:
+            if (size >> level) & 1:
+                wanted.add((level, (size >> level) - 1))
+            level += 1
+        return {key: self._nodes[key] for key in wanted if key in self._nodes}
 
     def sign(self, signer: CheckpointSigner, now: float) -> str:
         """Sign and keep a checkpoint of the log as it now stands (after `flush`)."""
@@ -223,14 +258,18 @@ def merge_pass(
     checkpoint_every_s: float = 1.0,
     force_checkpoint: bool = False,
     limit: int = BATCH,
+    known: Frontier | None = None,
 ) -> PassResult:
-    """Append up to `limit` queued events to the Merkle log; sign a checkpoint if due."""
+    """Append up to `limit` queued events to the Merkle log; sign a checkpoint if due.
+
+    `known`: the frontier a caller keeps between passes; updated once this one commits.
+    """
     with database.write() as connection:
         head = _lock_head(connection)
         if head is None:
             return PassResult(0, 0, None, skipped=True)
         now = clock()
-        store = BatchStore(connection)
+        store = BatchStore(connection, known)
         queued = connection.execute(
             sa.select(audit_queue).order_by(audit_queue.c.id).limit(limit)
         ).all()
@@ -250,6 +289,8 @@ def merge_pass(
             connection.execute(
                 channel_head.update().where(channel_head.c.id == 1).values(checkpoint_at=now)
             )
+    if known is not None:  # committed: these hashes are in the log for good
+        known.size, known.nodes = store.size(), store.frontier()
     return PassResult(len(queued), 0, note)
 
 
