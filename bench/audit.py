@@ -14,7 +14,9 @@ deliveries, acks, operation changes; a few hundred bytes each) and measures
   do, i.e. the RFC's recursive MTH over all N leaf hashes for a root, and PATH with
   MTH of each sibling recomputed from leaves for a proof (O(n) per answer). Repeated
   fewer times as N grows; the ratio naive/stored compares medians of proof generation;
-- verify: `verify_log` over all N stored lines (decode, chain, every leaf, the root).
+- verify: `verify_log` over all N stored lines (decode, chain, every leaf, the root),
+  wall and CPU time; and, in the same run, the long way it took before (every line
+  re-encoded in Python three times: `long_way`), for the speed-up.
 
 Each size runs in a fresh process so its RSS figure starts clean. Results print as a
 table and are appended to bench/RESULTS.md.
@@ -29,11 +31,13 @@ import hashlib
 import multiprocessing
 import os
 import random
+import re
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -109,6 +113,35 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
     return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
+@contextmanager
+def long_way() -> Iterator[None]:
+    """`verify_log` as it read lines before the short way (the same-run baseline): each
+    line decoded and re-encoded in Python, the event rebuilt, payload and record encoded
+    again, the time parsed with `strptime`."""
+    from deconflict.audit import canonical, event
+    from deconflict.audit import log as log_module
+
+    saved = (
+        log_module.leaf_facts,
+        canonical._fast_canonical,
+        event.AuditEvent.__dict__["_from_canonical_line"],
+        event._CANONICAL_TIME,
+    )
+    log_module.leaf_facts = lambda line: None  # type: ignore[assignment]
+    canonical._fast_canonical = lambda data: canonical._UNDECIDED  # type: ignore[assignment]
+    event.AuditEvent._from_canonical_line = classmethod(lambda cls, *_: None)  # type: ignore[assignment,method-assign]
+    event._CANONICAL_TIME = re.compile("(?!)")  # never matches: strptime every time
+    try:
+        yield
+    finally:
+        (
+            log_module.leaf_facts,
+            canonical._fast_canonical,
+            event.AuditEvent._from_canonical_line,
+            event._CANONICAL_TIME,
+        ) = saved  # type: ignore[assignment]
+
+
 def run_size(n: int, proofs: int, seed: int, verify: bool) -> dict[str, Any]:
     rng = random.Random(seed)
     rss0 = _rss_mb()
@@ -176,13 +209,18 @@ def run_size(n: int, proofs: int, seed: int, verify: bool) -> dict[str, Any]:
         naive_proof.append((clock() - t0) * 1e6)
         assert path == log.inclusion_proof(m, n)
 
-    verify_s = float("nan")
+    verify_s = verify_cpu = long_s = long_cpu = float("nan")
     if verify:
         lines = list(store.lines(0, n))
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         report = verify_log(lines, log.checkpoints(), signer.verifier)
-        verify_s = time.perf_counter() - start
+        verify_s, verify_cpu = time.perf_counter() - start, time.thread_time() - cpu
         assert report.attested == n
+        with long_way():
+            start, cpu = time.perf_counter(), time.thread_time()
+            again = verify_log(lines, log.checkpoints(), signer.verifier)
+            long_s, long_cpu = time.perf_counter() - start, time.thread_time() - cpu
+        assert again == report
 
     return {
         "n": n,
@@ -200,6 +238,9 @@ def run_size(n: int, proofs: int, seed: int, verify: bool) -> dict[str, Any]:
         "naive_reps": naive_reps,
         "ratio": statistics.median(naive_proof) / _percentiles(inc_gen)[0],
         "verify_s": verify_s,
+        "verify_cpu": verify_cpu,
+        "long_s": long_s,
+        "long_cpu": long_cpu,
         "rss_mb": rss,
         "line_bytes": statistics.fmean(len(store.line(i)) for i in range(min(n, 1000))),
     }
@@ -224,7 +265,9 @@ COLUMNS: tuple[tuple[str, Callable[[dict[str, Any]], str]], ...] = (
     ("naive root ms", lambda r: f"{r['naive_root_ms']:.2f}"),
     ("naive proof ms (×reps)", lambda r: f"{r['naive_proof_ms']:.2f} (×{r['naive_reps']})"),
     ("naive/stored proof", lambda r: f"{r['ratio']:,.0f}×"),
-    ("verify_log s", lambda r: f"{r['verify_s']:.2f}"),
+    ("verify_log s (CPU)", lambda r: f"{r['verify_s']:.2f} ({r['verify_cpu']:.2f})"),
+    ("long way s (CPU)", lambda r: f"{r['long_s']:.2f} ({r['long_cpu']:.2f})"),
+    ("verify speed-up (CPU)", lambda r: f"{r['long_cpu'] / r['verify_cpu']:.1f}×"),
 )
 
 

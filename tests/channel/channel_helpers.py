@@ -1,14 +1,22 @@
-"""Small clients for the channel tests: an SSE reader, waiting for a condition."""
+"""Small clients for the channel tests: an SSE reader, waiting for a condition, a
+`deconflict serve` process."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
+from live_server import wait_ready
 
 
 class SseReader:
@@ -17,6 +25,8 @@ class SseReader:
     def __init__(self, url: str, token: str, last_event_id: int | None = None) -> None:
         self.url, self.token, self.last = url, token, last_event_id
         self.events: list[tuple[int, dict[str, Any]]] = []
+        self.received: list[float] = []
+        """When each event arrived (time.time(), the hub's clock on this machine)."""
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.connected = threading.Event()
@@ -31,6 +41,13 @@ class SseReader:
         self.thread.join(timeout=5)
 
     def _run(self) -> None:
+        try:
+            self._read()
+        except httpx.HTTPError:
+            if not self.stop.is_set():  # the server went away while the test still reads
+                raise
+
+    def _read(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}", "Accept": "text/event-stream"}
         if self.last is not None:
             headers["Last-Event-ID"] = str(self.last)
@@ -49,6 +66,7 @@ class SseReader:
                 elif line.startswith("data: "):
                     data.append(line[6:])
                 elif line == "" and data:
+                    self.received.append(time.time())
                     self.events.append((ident or 0, json.loads("".join(data))))
                     ident, data = None, []
 
@@ -68,3 +86,40 @@ def notices_of(client: httpx.Client, **params: Any) -> list[dict[str, Any]]:
     answer = client.get("/v1/notices", params=params)
     assert answer.status_code == 200, answer.text
     return answer.json()["notices"]
+
+
+def deconflict_command(*args: str) -> list[str]:
+    program = shutil.which("deconflict")
+    return [program, *args] if program else [sys.executable, "-m", "deconflict.cli", *args]
+
+
+@contextmanager
+def served(database_url: str, key_dir: str, port: int, log: Path) -> Iterator[subprocess.Popen]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DECONFLICT_")}
+    env |= {
+        "DECONFLICT_DATABASE_URL": database_url,
+        "DECONFLICT_DATA_DIR": key_dir,
+        "DECONFLICT_PORT": str(port),
+        "DECONFLICT_LOG_LEVEL": "warning",
+    }
+    """`deconflict serve` as a process of its own on `port` (killed at the end)."""
+    with open(log, "a") as sink:
+        process = subprocess.Popen(
+            deconflict_command("serve"),
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_ready(
+            f"http://127.0.0.1:{port}",
+            60.0,
+            alive=lambda: process.poll() is None,
+            log=lambda: log.read_text(errors="replace"),
+        )
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)

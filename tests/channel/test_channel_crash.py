@@ -6,17 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from channel_helpers import wait_for
-from live_server import free_port, wait_ready
+from channel_helpers import deconflict_command, served, wait_for
+from live_server import free_port
 from service_helpers import make_party, op, unique
 
 from deconflict.api.auth import mint_token
@@ -25,46 +21,12 @@ from deconflict.config import Settings
 READ, WRITE, ADMIN = "deconflict.read", "deconflict.write", "deconflict.admin"
 
 
-def _command(*args: str) -> list[str]:
-    program = shutil.which("deconflict")
-    return [program, *args] if program else [sys.executable, "-m", "deconflict.cli", *args]
-
-
-@contextmanager
-def _server(database_url: str, key_dir: str, port: int, log: Path) -> Iterator[subprocess.Popen]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DECONFLICT_")}
-    env |= {
-        "DECONFLICT_DATABASE_URL": database_url,
-        "DECONFLICT_DATA_DIR": key_dir,
-        "DECONFLICT_PORT": str(port),
-        "DECONFLICT_LOG_LEVEL": "warning",
-    }
-    with open(log, "a") as sink:
-        process = subprocess.Popen(
-            _command("serve"),
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_ready(
-            f"http://127.0.0.1:{port}",
-            60.0,
-            alive=lambda: process.poll() is None,
-            log=lambda: log.read_text(errors="replace"),
-        )
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=30)
-
-
 def _listener(url: str, token: str, state: Path, out: Path) -> subprocess.Popen:
     sink = open(out, "a")  # noqa: SIM115 (closed with the process)
     return subprocess.Popen(
-        _command("listen", "--url", url, "--token", token, "--state", str(state), "--json"),
+        deconflict_command(
+            "listen", "--url", url, "--token", token, "--state", str(state), "--json"
+        ),
         stdout=sink,
         stderr=subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,
@@ -101,7 +63,7 @@ def test_kill_server_and_receiver_nothing_is_lost(
             assert coalition.post("/v1/operations", json=body).status_code == 201
             submitted.append(ident)
 
-    with _server(database_url, key_dir, port, log) as server:
+    with served(database_url, key_dir, port, log) as server:
         make_party(admin, "coalition")
         make_party(admin, "russia")
         receiver = _listener(url, russia_token, state, out)
@@ -112,7 +74,7 @@ def test_kill_server_and_receiver_nothing_is_lost(
         submit(6, 37.0)
         os.kill(server.pid, signal.SIGKILL)  # the server, right after the commits
         server.wait()
-    with _server(database_url, key_dir, port, log):
+    with served(database_url, key_dir, port, log):
         receiver = _listener(url, russia_token, state, out)
         try:
             submit(3, 38.0)
@@ -133,7 +95,7 @@ def test_kill_server_and_receiver_nothing_is_lost(
             assert (seen["seq"], seen["about"]) == (notice["seq"], notice["about"])
         assert len(by_id) == len(submitted)
         verified = subprocess.run(
-            _command("audit", "verify", "--url", url, "--token", token(None, [ADMIN])),
+            deconflict_command("audit", "verify", "--url", url, "--token", token(None, [ADMIN])),
             capture_output=True,
             text=True,
             timeout=120,

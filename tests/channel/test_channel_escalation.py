@@ -15,6 +15,7 @@ from service_helpers import box_ring, collection, op, polygon_feature, unique
 
 from deconflict.application import channel_settings
 from deconflict.application.acknowledge_notice import acknowledge, list_notices, send_hotline
+from deconflict.application.change_state import approve
 from deconflict.application.declare_zone import declare_zone
 from deconflict.application.hub import ADMIN, READ, WRITE, Caller, Hub
 from deconflict.application.manage_parties import put_party
@@ -112,7 +113,7 @@ def test_an_unacknowledged_notice_escalates_and_both_sides_see_it(hub: Hub, key_
     channel_settings.put_roster(
         hub, russia, [Officer("russia-officer", "Ivanov", rank=0), Officer("p", "Petrov", rank=1)]
     )
-    notice = send_hotline(hub, coalition, "russia", "Please confirm sortie 12")
+    notice, _ = send_hotline(hub, coalition, "russia", "Please confirm sortie 12")
     settle(hub, key_dir)
     clock: Clock = hub.clock  # type: ignore[assignment]
     assert ladder.escalate_pass(hub.database, clock) == 0
@@ -165,6 +166,43 @@ def test_an_operation_in_a_zone_waits_until_acknowledged(hub: Hub, key_dir: str)
             sa.text("SELECT state FROM operations WHERE id = :i"), {"i": ident}
         )
         assert state.scalar() == "accepted"
+
+
+def test_approving_an_operation_acknowledges_its_zone_entry_notice(hub: Hub, key_dir: str) -> None:
+    parties(hub)
+    coalition, russia = caller("coalition"), caller("russia")
+    zone = polygon_feature(unique("zone"), "russia", box_ring(36.0, 34.0, 0.2))
+    declare_zone(hub, russia, declaration(collection(zone)))
+    approved, waiting = unique("op"), unique("op")
+    submit_operation(hub, coalition, declaration(op(approved, "coalition")))
+    submit_operation(hub, coalition, declaration(op(waiting, "coalition", upper=400)))
+    settle(hub, key_dir)
+    clock: Clock = hub.clock  # type: ignore[assignment]
+    clock.now += 60.0
+    assert str(approve(hub, russia, approved).state) == "accepted"
+    entries = {
+        n["about"][0]: n for n in list_notices(hub, russia) if n["kind"] == "operation.enters_zone"
+    }
+    assert entries[approved]["acknowledged_at"] == clock.now
+    assert entries[approved]["acknowledged_by"] == "russia-officer"
+    assert entries[waiting]["acknowledged_at"] is None
+    clock.now += 900.0  # both deadlines have passed: only the unapproved one escalates
+    assert ladder.escalate_pass(hub.database, clock) == 1
+    clock.now += 3 * 900.0
+    while ladder.escalate_pass(hub.database, clock):
+        clock.now += 900.0
+    settle(hub, key_dir)
+    with hub.database.read() as connection:
+        stepped = connection.execute(sa.select(escalations.c.notice).distinct()).scalars().all()
+        lines = [
+            bytes(r[0]).decode()
+            for r in connection.execute(
+                sa.text("SELECT line FROM audit_events ORDER BY leaf_index")
+            )
+        ]
+    assert stepped == [entries[waiting]["id"]]
+    acked = [line for line in lines if '"kind":"notice.acknowledged"' in line]
+    assert len(acked) == 1 and entries[approved]["id"] in acked[0] and '"via":"approve"' in acked[0]
 
 
 def test_the_pair_policy_accepts_after_the_ladder_is_exhausted(hub: Hub, key_dir: str) -> None:
@@ -225,7 +263,7 @@ def test_a_signed_acknowledgement_is_checked_and_recorded(hub: Hub, key_dir: str
     coalition, russia = caller("coalition"), caller("russia")
     private = Ed25519PrivateKey.generate()
     channel_settings.register_key(hub, russia, "russia-officer", keys.public_text(private))
-    notice = send_hotline(hub, coalition, "russia", "sign this")
+    notice, _ = send_hotline(hub, coalition, "russia", "sign this")
     settle(hub, key_dir)
     shown = next(n for n in list_notices(hub, russia) if n["id"] == notice)
     forged = keys.sign_digest(Ed25519PrivateKey.generate(), shown["digest"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from channel_helpers import SseReader, notices_of, wait_for
 from live_server import Service
-from service_helpers import make_party, op, unique
+from service_helpers import assert_problem, make_party, op, unique
 
 from deconflict.audit import verify_bundle
 
@@ -109,6 +109,27 @@ def test_hotline_message_is_a_notice_in_the_recipients_language(service: Service
     assert bad.status_code == 404
     unauth = httpx.post(f"{service.url}/v1/hotline", json={"to": "russia", "text": "x"})
     assert unauth.status_code == 401
+
+
+def test_a_retried_hotline_message_is_sent_once(service: Service) -> None:
+    _parties(service)
+    coalition, russia = service.client("coalition"), service.client("russia")
+    message = {"to": "russia", "text": "Confirm sortie 12"}
+    key = {"Idempotency-Key": unique("key")}
+    first = coalition.post("/v1/hotline", json=message, headers=key)
+    again = coalition.post("/v1/hotline", json=message, headers=key)
+    assert (first.status_code, again.status_code) == (201, 200), again.text
+    assert again.json()["id"] == first.json()["id"]
+    other = coalition.post("/v1/hotline", json={**message, "text": "Another text"}, headers=key)
+    assert_problem(other, 422)["type"].endswith("/idempotency-key-reused")
+    # the key is the sender's own: another party may use the same one
+    back = russia.post("/v1/hotline", json={"to": "coalition", "text": "Confirmed"}, headers=key)
+    assert back.status_code == 201, back.text
+    fresh = coalition.post("/v1/hotline", json=message)  # no key: a new message each time
+    assert fresh.status_code == 201 and fresh.json()["id"] != first.json()["id"]
+    wait_for(lambda: fresh.json()["id"] in {n["id"] for n in notices_of(russia)})
+    hotlines = [n for n in notices_of(russia) if n["kind"] == "hotline"]
+    assert sorted(n["id"] for n in hotlines) == sorted([first.json()["id"], fresh.json()["id"]])
 
 
 def test_the_reference_receiver_prints_and_acknowledges(service: Service) -> None:

@@ -8,7 +8,7 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 
-from deconflict.channel import render
+from deconflict.channel import escalation, render
 
 FACTS = {
     "operation": "op-7",
@@ -43,7 +43,8 @@ def test_every_template_is_translated(language: str) -> None:
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=language)
     translated = {m.id: m.string for m in catalog if m.id}
-    for template in render.TEMPLATES.values():
+    wordings = [*render.TEMPLATES.values(), *render.ACTIONS.values(), *render.TARGETS.values()]
+    for template in wordings:
         assert translated.get(template), f"{language}: no translation of {template!r}"
         fields = set(re.findall(r"\{(\w+)\}", template))
         assert fields == set(re.findall(r"\{(\w+)\}", translated[template]))
@@ -74,3 +75,33 @@ def test_numbers_and_times_follow_the_locale() -> None:
     assert "2026-01-01 03:00" in russian and "по местному времени" in russian
     assert arabic.startswith("عملية جديدة op-7")
     assert render.pick_language(["fr", "ar"]) == "ar" and render.pick_language(["fr"]) == "en"
+
+
+@pytest.mark.parametrize("language", ["ru", "ar"])
+@pytest.mark.parametrize("action", sorted(render.ACTIONS))
+@pytest.mark.parametrize("target_key", [*sorted(render.TARGETS), None])
+def test_escalation_steps_are_worded_in_the_recipients_language(
+    language: str, action: str, target_key: str | None
+) -> None:
+    facts = {**FACTS, "action": action, "critical": action == "supervisor"}
+    if target_key is not None:
+        facts["target"] = escalation.TARGET_TEXTS[target_key].format(to="russia")
+        facts["target_key"] = target_key
+    english = render.text("escalation", facts, ["en"])
+    text = render.text("escalation", facts, [language])
+    catalogue = render.translations(language)
+    assert catalogue.gettext(render.ACTIONS[action]) in text
+    assert render.ACTIONS[action] in english
+    words = {action, render.ACTIONS[action], *action.split("_")}
+    if target_key is not None:
+        worded = catalogue.gettext(render.TARGETS[target_key]).format(to="russia")
+        assert worded in text and facts["target"] in english
+        words |= set(re.findall(r"[a-z]{3,}", escalation.TARGET_TEXTS[target_key]))
+    else:
+        assert "Petrov" in text  # a name stays a name
+    latin = set(re.findall(r"[A-Za-z_]{3,}", text)) - {"russia", "Petrov", "CRITICAL"}
+    assert not latin & words, (language, text)
+
+
+def test_the_stored_escalation_targets_are_the_english_wording() -> None:
+    assert {k: render.TARGETS[k] for k in escalation.TARGET_TEXTS} == escalation.TARGET_TEXTS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -16,10 +17,13 @@ from deconflict.channel.webhook import NOTICE_HEADER, SIGNATURE_HEADER, verify
 
 
 class Receiver:
-    """Answers 500 to the first `failures` POSTs, then 200; keeps what it was sent."""
+    """Answers 500 to the first `failures` POSTs, then 200 (each after `delay_s`); keeps
+    what it was sent, and when."""
 
-    def __init__(self, failures: int = 0) -> None:
+    def __init__(self, failures: int = 0, delay_s: float = 0.0) -> None:
         self.failures = failures
+        self.delay_s = delay_s
+        self.times: list[float] = []
         self.received: list[tuple[dict[str, str], bytes]] = []
         receiver = self
 
@@ -27,6 +31,8 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.received.append((dict(self.headers), body))
+                receiver.times.append(time.time())
+                time.sleep(receiver.delay_s)
                 status = 500 if len(receiver.received) <= receiver.failures else 200
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
@@ -98,3 +104,28 @@ def test_an_unreachable_webhook_is_dead_lettered(service: Service) -> None:
     status = coalition.get("/v1/channel/status").json()["links"]
     assert status[0]["outbound"]["dead_letters"] == 1
     assert status[0]["outbound"]["undelivered"] == 1
+
+
+def test_a_slow_receiver_delays_only_its_own_notices(service: Service) -> None:
+    slow, fast = Receiver(delay_s=4.0), Receiver()
+    try:
+        admin = service.admin()
+        make_party(admin, "coalition")
+        make_party(admin, "russia", webhook_url=slow.url)
+        make_party(admin, "turkey", webhook_url=fast.url)
+        coalition = service.client("coalition")
+        first, second = unique("op"), unique("op")
+        assert coalition.post("/v1/operations", json=op(first, "coalition")).status_code == 201
+        wait_for(lambda: slow.received and fast.received, message="both got the first")
+        # russia's receiver holds its POST for 4 s; turkey's next notice must not wait.
+        sent = time.time()
+        body = op(second, "coalition", lon=37.0)
+        assert coalition.post("/v1/operations", json=body).status_code == 201
+        wait_for(lambda: len(fast.received) >= 2, timeout=10, message="turkey's second")
+        assert fast.times[1] - sent < 2.0, fast.times[1] - sent  # not after russia's 4 s
+        about = [json.loads(b)["about"][0] for _, b in fast.received]
+        assert about == [first, second]
+        wait_for(lambda: len(slow.received) >= 2, timeout=20, message="russia's second, later")
+    finally:
+        slow.close()
+        fast.close()

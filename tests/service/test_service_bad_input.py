@@ -377,6 +377,62 @@ CASES = {
     "agreement with an unknown party": Case(
         lambda c: c.admin.put("/v1/agreements", json={"parties": ["red", "nobody"]}), 404
     ),
+    "party without a language": Case(party_body(languages=[]), 422, "/languages"),
+    "party language empty": Case(party_body(languages=["en", ""]), 422, "/languages/1"),
+    "party language not a tag": Case(party_body(languages=["english please"]), 422, "/languages/0"),
+    "party grant to a bad id": Case(party_body(grants={"Bad Id": "full"}), 422, "/grants/Bad Id"),
+    "webhook ftp": Case(party_body(webhook_url="ftp://red.example/hook"), 422, "/webhook_url"),
+    "webhook javascript": Case(party_body(webhook_url="javascript:alert(1)"), 422, "/webhook_url"),
+    "webhook relative": Case(party_body(webhook_url="/hook"), 422, "/webhook_url"),
+    "webhook without host": Case(party_body(webhook_url="https://"), 422, "/webhook_url"),
+    "webhook not a url": Case(party_body(webhook_url="not a url"), 422, "/webhook_url"),
+    "webhook credentials": Case(
+        party_body(webhook_url="https://user:secret@red.example/hook"), 422, "/webhook_url"
+    ),
+    "webhook port out of range": Case(
+        party_body(webhook_url="http://red.example:99999/hook"), 422, "/webhook_url"
+    ),
+    "webhook space in host": Case(
+        party_body(webhook_url="http://red .example/hook"), 422, "/webhook_url"
+    ),
+    "webhook fragment": Case(
+        party_body(webhook_url="https://red.example/hook#x"), 422, "/webhook_url"
+    ),
+    "area of interest empty": Case(party_body(area_of_interest=aoi([])), 422, "/area_of_interest"),
+    "area of interest empty multipolygon": Case(
+        party_body(area_of_interest=aoi([], "MultiPolygon")), 422, "/area_of_interest"
+    ),
+    "area of interest flat": Case(
+        party_body(area_of_interest=aoi([[[0, 0], [1, 1], [2, 2], [0, 0]]])),
+        422,
+        "/area_of_interest",
+    ),
+    "agreement party bad id": Case(
+        lambda c: c.admin.put("/v1/agreements", json={"parties": ["red", "Bad Id"]}),
+        422,
+        "/parties/1",
+    ),
+    "notice of 31 days": Case(agreement(minimum_notice=31 * 86400), 422, "/minimum_notice"),
+    "notice 1e300 s": Case(agreement(minimum_notice=1e300), 422, "/minimum_notice"),
+    "notice 400 h": Case(agreement(minimum_notice="PT800H"), 422, "/minimum_notice"),
+    "time buffer 7 h": Case(agreement(time_buffer="7 h"), 422, "/time_buffer"),
+    "vertical 6 km": Case(agreement(vertical="6 km"), 422, "/vertical"),
+    "policy deadline of 8 days": Case(
+        lambda c: c.admin.put(
+            "/v1/channel/policy",
+            json={"parties": ["red", "blue"], "deadlines": {"hotline": 8 * 86400}},
+        ),
+        422,
+        "/deadlines/hotline",
+    ),
+    "policy deadline of an unknown kind": Case(
+        lambda c: c.admin.put(
+            "/v1/channel/policy",
+            json={"parties": ["red", "blue"], "deadlines": {"gossip": 60}},
+        ),
+        422,
+        "/deadlines/gossip",
+    ),
     "minimum negative": Case(agreement(horizontal="-5 km"), 422),
     "minimum 100000 km": Case(agreement(horizontal="100000 km"), 422),
     "minimum unknown unit": Case(agreement(vertical="5 parsecs"), 422),

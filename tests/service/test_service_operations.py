@@ -4,6 +4,7 @@ search and pagination."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
@@ -116,12 +117,36 @@ def test_cancel_frees_the_airspace_and_is_final(service: Service) -> None:
     assert [o["id"] for o in listed] == [ident]
 
 
-def test_an_existing_id_is_refused(service: Service) -> None:
+def test_an_existing_id_is_refused_alike_whoever_holds_it(service: Service) -> None:
     c = parties(service, "red", "blue")
     ident = unique("op")
     assert c["red"].post("/v1/operations", json=op(ident, "red")).status_code == 201
-    again = c["red"].post("/v1/operations", json=op(ident, "red", lon=40))
-    assert assert_problem(again, 409)["type"].endswith("/already-exists")
+    again = assert_problem(c["red"].post("/v1/operations", json=op(ident, "red", lon=40)), 409)
+    assert again["type"].endswith("/already-exists") and again["pointer"] == "/features/0/id"
+    # Blue asks for red's id far outside anything it may see: the same answer word for
+    # word, which names neither red nor anything of red's operation.
+    theirs = assert_problem(c["blue"].post("/v1/operations", json=op(ident, "blue", lon=40)), 409)
+    assert theirs == again and "red" not in json.dumps(theirs)
+
+
+def test_a_zone_id_of_another_party_is_refused_as_taken(service: Service) -> None:
+    c = parties(service, "red", "blue")
+    ident = unique("zone")
+    zone = {"geojson": collection(polygon_feature(ident, "red", box_ring(36.0, 34.0, 0.1)))}
+    assert c["red"].post("/v1/zones", json=zone).status_code == 201
+    blues = {"geojson": collection(polygon_feature(ident, "blue", box_ring(38.0, 30.0, 0.1)))}
+    posted = assert_problem(c["blue"].post("/v1/zones", json=blues), 409)
+    assert posted["type"].endswith("/already-exists")
+    assert posted["pointer"] == "/geojson/features/0/id" and "red" not in json.dumps(posted)
+    mine = {"geojson": collection(polygon_feature(ident, "red", box_ring(36.0, 34.0, 0.2)))}
+    own = assert_problem(c["red"].post("/v1/zones", json=mine), 412)  # yours: give a version
+    assert "version" in own["detail"]
+    # Changing it is changing another party's object: not found, as for operations.
+    changed = c["blue"].put(f"/v1/zones/{ident}", json=blues, params={"version": 1})
+    assert_problem(changed, 404)
+    free = unique("zone")
+    fresh = {"geojson": collection(polygon_feature(free, "blue", box_ring(38.0, 30.0, 0.1)))}
+    assert c["blue"].post("/v1/zones", json=fresh).status_code == 201
 
 
 def test_a_route_occupies_each_leg_only_during_its_own_window(service: Service) -> None:

@@ -39,6 +39,35 @@ def test_a_party_is_created_replaced_read_and_removed(service: Service) -> None:
     assert_problem(admin.delete("/v1/parties/red"), 404)
 
 
+def test_webhook_urls_are_http_or_https(service: Service) -> None:
+    admin = service.admin()
+    for url in (
+        "https://red.example/hook",
+        "https://red.example:8443/hooks/notices?party=red",
+        "http://127.0.0.1:9000/hook",  # plain http: signed bodies, no secrecy (docs)
+        "HTTPS://[2001:db8::1]/hook",
+    ):
+        answer = admin.put("/v1/parties/red", json={"name": "Red", "webhook_url": url})
+        assert answer.status_code in (200, 201), answer.text
+        assert answer.json()["webhook_url"] == url
+    refused = admin.put("/v1/parties/red", json={"name": "Red", "webhook_url": "file:///etc/x"})
+    assert assert_problem(refused, 422)["pointer"] == "/webhook_url"
+    assert admin.get("/v1/parties/red").json()["webhook_url"] == "HTTPS://[2001:db8::1]/hook"
+
+
+def test_the_longest_minimum_notice_is_a_month(service: Service) -> None:
+    admin = service.admin()
+    for party in ("red", "blue"):
+        admin.put(f"/v1/parties/{party}", json={"name": party})
+    month = {"parties": ["red", "blue"], "minimum_notice": "P30D"}
+    assert admin.put("/v1/agreements", json=month).json()["minimum_notice_s"] == 30 * 86400
+    longer = admin.put("/v1/agreements", json={**month, "minimum_notice": 30 * 86400 + 1})
+    problem = assert_problem(longer, 422)
+    assert problem["pointer"] == "/minimum_notice" and "30 days" in problem["detail"]
+    kept = admin.get("/v1/agreements").json()["agreements"][0]
+    assert kept["minimum_notice_s"] == 30 * 86400
+
+
 def test_agreements_convert_units_and_are_replaced(service: Service) -> None:
     admin = service.admin()
     for party in ("red", "blue"):

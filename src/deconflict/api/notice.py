@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from deconflict.api.deps import CallerDep, HubDep
+from deconflict.api.deps import CallerDep, HubDep, IdempotencyKey, body_hash
 from deconflict.application.acknowledge_notice import (
     acknowledge,
     list_notices,
@@ -68,5 +68,23 @@ def ack(
 
 
 @router.post("/hotline", status_code=201, summary="Send a hotline message")
-def hotline(body: HotlineIn, hub: HubDep, caller: CallerDep) -> dict[str, Any]:
-    return {"id": send_hotline(hub, caller, body.to, body.text)}
+def hotline(
+    body: HotlineIn,
+    hub: HubDep,
+    caller: CallerDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    """A retry with the same Idempotency-Key and body answers the first message's id
+    (200) and sends nothing; the same key with another body is refused (422)."""
+    ident, replayed = send_hotline(
+        hub,
+        caller,
+        body.to,
+        body.text,
+        idempotency_key=idempotency_key,
+        request_hash=body_hash(idempotency_key, body, "POST /v1/hotline"),
+    )
+    if replayed:
+        response.status_code = 200
+    return {"id": ident}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import shapely
 from fastapi import APIRouter, Response
@@ -37,25 +38,34 @@ class ContactIn(BaseModel):
     contact: str = Field(default="", max_length=300)
 
 
+PartyId = Annotated[str, Field(pattern=ID_PATTERN)]
+Language = Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}$")]
+"""A BCP 47 language tag (``en``, ``ru-RU``, ``ar``): notices use the first one we have."""
+
+
 class PartyIn(BaseModel):
     """A party: its name, languages, webhook, duty contacts, area of interest, grants."""
 
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
-    languages: list[str] = Field(default_factory=lambda: ["en"], max_length=10)
-    webhook_url: str | None = Field(default=None, max_length=2000)
+    languages: list[Language] = Field(default_factory=lambda: ["en"], min_length=1, max_length=10)
+    webhook_url: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="http or https URL the party's notices are POSTed to (signed)",
+    )
     duty_contacts: list[ContactIn] = Field(default_factory=list, max_length=100)
     area_of_interest: dict[str, Any] | None = Field(
         default=None, description="GeoJSON Polygon or MultiPolygon; none means everywhere"
     )
-    grants: dict[str, DetailLevel] = Field(default_factory=dict)
+    grants: dict[PartyId, DetailLevel] = Field(default_factory=dict, max_length=1000)
 
 
 class AgreementIn(BaseModel):
     """What two parties agreed: minima (with units) and the notice each owes the other."""
 
     model_config = ConfigDict(extra="forbid")
-    parties: list[str] = Field(min_length=2, max_length=2)
+    parties: list[PartyId] = Field(min_length=2, max_length=2)
     horizontal: str | float = 0
     vertical: str | float = 0
     time_buffer: str | float = 0
@@ -68,22 +78,13 @@ def put(
 ) -> dict[str, Any]:
     if not re.match(ID_PATTERN, party_id):
         raise InputError("party ids are lower-case letters, digits, '.', '_', '-'", field="id")
-    area = None
-    if body.area_of_interest is not None:
-        try:
-            area = shapely.geometry.shape(body.area_of_interest)
-        except (ValueError, TypeError, AttributeError, KeyError, GEOSException) as error:
-            raise InputError(f"not a GeoJSON geometry: {error}", field="area_of_interest") from None
-        if area.geom_type not in ("Polygon", "MultiPolygon") or not area.is_valid:
-            raise InputError("must be a valid Polygon or MultiPolygon", field="area_of_interest")
-        lon_min, lat_min, lon_max, lat_max = area.bounds
-        if lon_min < -180 or lon_max > 180 or lat_min < -90 or lat_max > 90:
-            raise InputError("is outside WGS84 ranges", field="area_of_interest")
+    area = None if body.area_of_interest is None else _area(body.area_of_interest)
+    webhook_url = None if body.webhook_url is None else _webhook_url(body.webhook_url)
     party = Party(
         id=party_id,
         name=body.name,
         languages=tuple(body.languages),
-        webhook_url=body.webhook_url,
+        webhook_url=webhook_url,
         duty_contacts=tuple(DutyContact(c.name, c.role, c.contact) for c in body.duty_contacts),
         area_of_interest=area,
         grants=dict(body.grants),
@@ -91,6 +92,56 @@ def put(
     created = put_party(hub, caller, party)
     response.status_code = 201 if created else 200
     return party_view(party)
+
+
+def _area(geometry: dict[str, Any]) -> shapely.Geometry:
+    """A party's area of interest: a valid, non-empty lon/lat (Multi)Polygon."""
+    try:
+        area = shapely.geometry.shape(geometry)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, GEOSException) as error:
+        raise InputError(f"not a GeoJSON geometry: {error}", field="area_of_interest") from None
+    if area.geom_type not in ("Polygon", "MultiPolygon") or not area.is_valid:
+        raise InputError("must be a valid Polygon or MultiPolygon", field="area_of_interest")
+    if area.is_empty or area.area <= 0:
+        # An empty area would silently mean "hears of nothing" (no area means everywhere).
+        raise InputError(
+            "must not be empty (leave it out to hear of everything)", field="area_of_interest"
+        )
+    lon_min, lat_min, lon_max, lat_max = area.bounds
+    if lon_min < -180 or lon_max > 180 or lat_min < -90 or lat_max > 90:
+        raise InputError("is outside WGS84 ranges", field="area_of_interest")
+    return area
+
+
+WEBHOOK_SCHEMES = ("https", "http")
+
+
+def _webhook_url(text: str) -> str:
+    """An absolute http(s) URL with a host, no credentials and no fragment.
+
+    Plain http is allowed: the body is signed (HMAC with a timestamp), so a notice read
+    on the way can still be neither changed nor forged nor replayed undetected, and
+    receivers often sit on the hub's own host or a closed link (or behind a proxy that
+    ends TLS). What http does not give is secrecy: use https wherever the path leaves a
+    trusted network (docs/channel.md). Credentials in the URL are refused: they would
+    be stored and shown in clear; the signature is how a receiver knows the hub.
+    """
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # a bad port raises here
+    except ValueError as error:
+        raise InputError(f"is not a URL: {error}", field="webhook_url") from None
+    if parts.scheme.lower() not in WEBHOOK_SCHEMES:
+        raise InputError("must be an http or https URL", field="webhook_url")
+    if not parts.hostname or any(c.isspace() or ord(c) < 32 for c in text):
+        raise InputError("must name a host (and hold no spaces)", field="webhook_url")
+    if parts.username is not None or parts.password is not None:
+        raise InputError("must not carry credentials", field="webhook_url")
+    if parts.fragment:
+        raise InputError("must not have a fragment", field="webhook_url")
+    if port == 0:
+        raise InputError("port 0 is no port", field="webhook_url")
+    return text
 
 
 @router.get("/parties", summary="List parties")
@@ -125,8 +176,6 @@ def agreement(body: AgreementIn, hub: HubDep, caller: CallerDep) -> dict[str, An
             values[name] = parse(getattr(body, name))
         except InputError as error:
             raise InputError(error.message, field=name) from None
-    if values["minimum_notice"] < 0:
-        raise InputError("must not be negative", field="minimum_notice")
     minima = Minima(values["horizontal"], values["vertical"], values["time_buffer"])
     made = PairAgreement(frozenset(body.parties), minima, values["minimum_notice"])
     put_agreement(hub, caller, made)

@@ -117,12 +117,14 @@ def install(app: FastAPI) -> None:
     async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
         first = error.errors()[0] if error.errors() else {}
         location = [str(p) for p in first.get("loc", ())]
+        # A bad member name (pydantic's "[key]" step) is pointed at by its member.
+        steps = [p for p in location[1:] if p != "[key]"]
         return problem(
             422,
             "invalid-input",
             "Invalid input",
             f"{'.'.join(location)}: {first.get('msg', 'invalid')}",
-            pointer="/" + "/".join(location[1:]) if len(location) > 1 else "",
+            pointer="".join("/" + p.replace("~", "~0").replace("/", "~1") for p in steps),
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -160,8 +160,7 @@ class Recorder:
                 with self.hub.database.write() as connection:
                     now = self.hub.clock()
                     delivery.record(connection, batch, now)
-                    for party in {p for _, p, _ in batch}:
-                        notice_store.heartbeat(connection, party, now)
+                    notice_store.heartbeats(connection, {p for _, p, _ in batch}, now)
             except Exception:
                 log.exception("recording SSE deliveries failed")
             if self.stop.is_set():

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from deconflict.application.hub import READ, WRITE, Caller, Hub
 from deconflict.channel import approval, keys, notice_store, outbox, render
 from deconflict.channel.kinds import NoticeKind
 from deconflict.model.errors import InvalidRequest, InvalidTransition, NotAllowed, NotFound
+from deconflict.store import idempotency
 from deconflict.store import party as party_store
 from deconflict.store.channel_tables import notices
 
@@ -134,13 +137,44 @@ def acknowledge(
     return view(row)
 
 
-def send_hotline(hub: Hub, caller: Caller, to: str, text: str) -> str:
-    """A free-text message from the caller's duty officer to another party's."""
+def send_hotline(
+    hub: Hub,
+    caller: Caller,
+    to: str,
+    text: str,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str = "",
+) -> tuple[str, bool]:
+    """A free-text message from the caller's duty officer to another party's: its notice
+    id, and whether this answers a retry (same Idempotency-Key, same request) of a
+    message already sent, which is then not sent again."""
     caller.require(WRITE)
     party = caller.own_party()
     if not text.strip() or len(text) > MAX_HOTLINE_CHARS:
         raise InvalidRequest(f"text is 1–{MAX_HOTLINE_CHARS} characters", pointer="/text")
-    with hub.database.write() as connection:
-        if to == party or party_store.get(connection, to) is None:
-            raise NotFound(f"no other party {to}", id=to)
-        return outbox.hotline(connection, party, to, caller.subject, text, hub.clock())
+    try:
+        with hub.database.write() as connection:
+            if idempotency_key is not None:
+                recalled = idempotency.recall(connection, party, idempotency_key, request_hash)
+                if recalled is not None:
+                    return str(recalled[1]["notice"]), True
+            if to == party or party_store.get(connection, to) is None:
+                raise NotFound(f"no other party {to}", id=to)
+            now = hub.clock()
+            ident = outbox.hotline(connection, party, to, caller.subject, text, now)
+            if idempotency_key is not None:
+                answer = {"notice": ident}
+                idempotency.remember(
+                    connection, party, idempotency_key, request_hash, 201, answer, now
+                )
+            return ident, False
+    except IntegrityError:
+        # A concurrent retry with the same key committed first (PostgreSQL): its answer.
+        if idempotency_key is None:
+            raise
+        with hub.database.read() as connection:
+            recalled = idempotency.recall(connection, party, idempotency_key, request_hash)
+        if recalled is None:
+            raise
+        return str(recalled[1]["notice"]), True

@@ -11,7 +11,7 @@ from dataclasses import replace
 from deconflict.application.hub import WRITE, Caller, Hub
 from deconflict.application.outcome import Decision
 from deconflict.application.submit_operation import remember, replay
-from deconflict.channel import outbox
+from deconflict.channel import approval, outbox
 from deconflict.model.errors import InvalidTransition, NotFound, StaleVersion
 from deconflict.model.operation import Operation
 from deconflict.model.operation_state import OperationState, require_transition
@@ -62,7 +62,8 @@ def change_state(
 
 
 def approve(hub: Hub, caller: Caller, ident: str) -> Operation:
-    """A zone owner acknowledges a pending operation that enters its zone."""
+    """A zone owner acknowledges a pending operation that enters its zone: the approval
+    is its acknowledgement of the zone-entry notice, which stops escalating."""
     caller.require(WRITE)
     party = caller.own_party()
     with hub.database.write() as connection:
@@ -89,4 +90,5 @@ def approve(hub: Hub, caller: Caller, ident: str) -> Operation:
             {"version": changed.version, "state": str(state), "approved_by": party},
             hub.clock(),
         )
+        approval.acknowledge_entry(connection, ident, party, caller.subject, hub.clock())
     return changed

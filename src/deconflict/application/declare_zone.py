@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from deconflict.application.hub import READ, WRITE, Caller, Hub
+from deconflict.application.outcome import taken
 from deconflict.channel import outbox
 from deconflict.engine.boxes import declaration_index_boxes
 from deconflict.geo.declaration import Declaration, Kind
@@ -72,10 +73,12 @@ def declare_zone(
             if party_store.get(connection, other) is None:
                 raise NotFound(f"no party {other}", id=other)
         current = zone_store.get(connection, declaration.id)
+        if current is not None and current.party != party:
+            if expected_version is None:  # a new zone: the id is taken, as for operations
+                raise taken("zone", declaration.id)
+            raise NotFound(f"no zone {declaration.id} of party {party}")
         if expected_version is None and current is not None:
             raise StaleVersion(f"zone {declaration.id} exists: give its version to change it")
-        if current is not None and current.party != party:
-            raise NotFound(f"no zone {declaration.id} of party {party}")
         if current is not None and current.version != expected_version:
             raise StaleVersion(
                 f"zone {declaration.id} is at version {current.version}, not {expected_version}",

@@ -48,6 +48,7 @@ def put_agreement(hub: Hub, caller: Caller, agreement: PairAgreement) -> None:
     caller.require(ADMIN)
     if len(agreement.parties) != 2:
         raise InvalidRequest("an agreement is between two different parties", pointer="/parties")
+    agreement.check()
     with hub.database.write() as connection:
         for party_id in agreement.parties:
             if party_store.get(connection, party_id) is None:

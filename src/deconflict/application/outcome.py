@@ -8,6 +8,7 @@ from typing import Any
 
 from deconflict.engine.conflict import Conflict, Report
 from deconflict.geo.declaration import Declaration, Kind
+from deconflict.model.errors import AlreadyExists
 from deconflict.model.operation import Operation
 
 
@@ -66,3 +67,18 @@ def not_worse(new: Conflict, old: Iterable[Conflict]) -> bool:
             and _duration(new) <= _duration(before) + 1e-6
         )
     return False
+
+
+def taken(kind: str, ident: str) -> AlreadyExists:
+    """The refusal of an id already in use: the same words whoever holds it.
+
+    Ids are one namespace for every party, so a refused id does tell the caller that it
+    is in use; the answer tells nothing more: not whose it is (another party's object
+    outside the caller's area of interest would otherwise show through), nor whether it
+    is live or ended (docs/api.md, "Ids").
+    """
+    return AlreadyExists(
+        f"{kind} id {ident!r} is taken: choose another",
+        id=ident,
+        pointer="/features/0/id" if kind == "operation" else "/geojson/features/0/id",
+    )

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from deconflict.application import candidates, policy
 from deconflict.application.hub import WRITE, Caller, Hub
-from deconflict.application.outcome import Decision, Sorted, sort_conflicts
+from deconflict.application.outcome import Decision, Sorted, sort_conflicts, taken
 from deconflict.channel import outbox
 from deconflict.engine.boxes import index_boxes
 from deconflict.engine.compile import compile_pieces
@@ -149,7 +149,7 @@ def submit_operation(
                 replayed = replay(connection, party, idempotency_key, request_hash)
                 if replayed is not None:
                     return replayed
-        raise AlreadyExists(f"operation {declaration.id} exists", id=declaration.id) from None
+        raise taken("operation", declaration.id) from None
 
 
 @dataclass(frozen=True)
@@ -236,7 +236,7 @@ def _submit(
         if replayed is not None:
             return replayed
         if operation_store.exists(connection, declaration.id):
-            raise AlreadyExists(f"operation {declaration.id} exists", id=declaration.id)
+            raise taken("operation", declaration.id)
         fresh, plan = checked, notice_plan
         agreements = policy.load(connection)
         if agreements.revision == checked.agreements.revision:

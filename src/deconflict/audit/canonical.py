@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import json.encoder
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -143,6 +144,9 @@ def parse_canonical(data: bytes) -> Any:
 
     Duplicate member names are refused too: two readers could keep different ones.
     """
+    value = _fast_canonical(data)
+    if value is not _UNDECIDED:
+        return value
     try:
         value = json.loads(
             data.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_int=_integer
@@ -152,6 +156,68 @@ def parse_canonical(data: bytes) -> Any:
     if canonical_json(value) != data:
         raise EventFormatError("not in canonical form (RFC 8785)")
     return value
+
+
+_UNDECIDED = object()
+
+
+class _Unsure(Exception):
+    """A number whose canonical form Python's own encoder does not write."""
+
+
+def _plain_float(text: str) -> float:
+    value = float(text)
+    # Python writes these unlike RFC 8785 (1e-05, 1e+16, 1520.0, 0.0, -0.0): leave them to
+    # the full check. Every other float Python writes exactly as ECMAScript does.
+    if "e" in text or "E" in text or value.is_integer():
+        raise _Unsure
+    return value
+
+
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+)
+
+
+def _plain_integer(text: str) -> int:
+    value = int(text)
+    if abs(value) > MAX_SAFE_INTEGER:
+        raise _Unsure  # the full check reads it as a float, or refuses it
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_float=_plain_float, parse_int=_plain_integer)
+_BEYOND_BMP = re.compile(rb"[\xf0-\xff]")
+"""A byte that starts a 4-byte UTF-8 sequence (a character beyond U+FFFF), or no UTF-8."""
+
+
+def canonical_value(data: bytes) -> Any:
+    """The value of `data` if it is canonical JSON that the short way (`_fast_canonical`)
+    can vouch for; None else (then ask `parse_canonical`, which decides and names faults).
+    """
+    value = _fast_canonical(data)
+    return None if value is _UNDECIDED else value
+
+
+def _fast_canonical(data: bytes) -> Any:
+    """The value of `data` if C code can tell that it is canonical; `_UNDECIDED` else.
+
+    Python's C JSON encoder (sorted keys, no spaces, no ASCII escaping) writes RFC 8785
+    exactly, except for numbers it spells otherwise (refused by the hooks: some floats,
+    integers beyond ±(2**53 − 1)) and members whose names hold characters beyond U+FFFF
+    (sorted by code point, not UTF-16 unit: no 4-byte UTF-8 sequence is let through).
+    Re-encoding and comparing then tells a canonical line in one C pass each way, and
+    any difference (spacing, escapes, duplicate members, order) sends the line to the
+    full check, which names the fault.
+    """
+    if not data.isascii() and _BEYOND_BMP.search(data):
+        return _UNDECIDED
+    try:
+        value = _DECODER.decode(data.decode("utf-8"))
+        again = _ENCODER.encode(value).encode("utf-8")
+    except (_Unsure, ValueError, TypeError, UnicodeError, RecursionError):
+        return _UNDECIDED
+    return value if again == data else _UNDECIDED
 
 
 def _integer(text: str) -> int | float:

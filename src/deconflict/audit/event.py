@@ -27,6 +27,7 @@ proving (inclusion and consistency in O(log n)); the chain only localises damage
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,6 +39,7 @@ from deconflict.audit.canonical import (
     MAX_SAFE_INTEGER,
     Encoded,
     canonical_text,
+    canonical_value,
     escape_string,
     parse_canonical,
 )
@@ -134,8 +136,16 @@ def format_time(moment: datetime) -> str:
     return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
+_CANONICAL_TIME = re.compile(r"[1-9]\d{3}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+
+
 def parse_time(text: str) -> datetime:
     """The inverse of `format_time`; refuses any other spelling (it would not be canonical)."""
+    if isinstance(text, str) and _CANONICAL_TIME.fullmatch(text):
+        try:  # the fixed-width spelling, so only the values remain to check (in C)
+            return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
+        except ValueError:
+            pass  # e.g. February 30th: the full check below words the refusal
     try:
         moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     except (TypeError, ValueError) as exc:
@@ -300,12 +310,12 @@ class AuditEvent:
         """Decode a stored line; `position` (where it was found) only labels errors."""
         value = parse_canonical(line)
         try:
-            return cls._from_object(value)
+            return cls._from_object(value, line)
         except EventFormatError as exc:
             raise EventFormatError(exc.message, index=position) from exc
 
     @classmethod
-    def _from_object(cls, value: Any) -> AuditEvent:
+    def _from_object(cls, value: Any, line: bytes | None = None) -> AuditEvent:
         if not isinstance(value, dict):
             raise EventFormatError("an event is a JSON object")
         redacted = "payload_digest" in value
@@ -334,13 +344,103 @@ class AuditEvent:
             raise EventFormatError("payload_digest must be lowercase hex")
         if value["prev"] != prev.hex():
             raise EventFormatError("prev must be lowercase hex")
-        return cls(
-            index,
-            parse_time(value["time"]),
-            kind,
-            value["actor"],
-            tuple(subjects),
-            payload,
-            prev,
-            digest,
+        moment = parse_time(value["time"])
+        if line is not None and payload is not None:
+            known = cls._from_canonical_line(value, line, kind, prev, moment)
+            if known is not None:
+                return known
+        return cls(index, moment, kind, value["actor"], tuple(subjects), payload, prev, digest)
+
+    @classmethod
+    def _from_canonical_line(
+        cls, value: dict[str, Any], line: bytes, kind: EventKind, prev: bytes, moment: datetime
+    ) -> AuditEvent | None:
+        """The event of a line known to be canonical, without encoding it again (`_cut`);
+        None if the line does not cut as expected (it then goes the long way)."""
+        cut = _cut(value, line)
+        if cut is None or value["index"] < 0 or not value["actor"]:
+            return None  # the constructor names the fault
+        digest, record = cut
+        event = object.__new__(cls)
+        # Fields as the constructor would set them, and the cached forms (cached_property
+        # keeps them in the instance's __dict__ too).
+        event.__dict__.update(
+            index=value["index"],
+            time=moment,
+            kind=kind,
+            actor=value["actor"],
+            subjects=tuple(value["subjects"]),
+            payload=value["payload"],
+            prev=prev,
+            payload_digest=digest,
+            line=line,
+            record=record,
         )
+        return event
+
+
+def _cut(value: dict[str, Any], line: bytes) -> tuple[bytes, bytes] | None:
+    """(payload digest, record) of canonical `line` (decoded: `value`), cut out of it.
+
+    In a canonical line the payload member's value *is* the payload's canonical JSON,
+    and the record is the line with that member swapped for the digest (members sort
+    the same: payload < payload_digest < prev). Where: members are sorted, and a JSON
+    string never holds a bare `"`, so the first `,"payload":` is the top-level one (only
+    actor, index and kind come before it) and the last `,"prev":"` too (only subjects,
+    time and v come after it). So both come from slicing, and what reading a line costs
+    is two hashes, not three encodings. None if the line is not a plain event line.
+    """
+    version = value.get("v")
+    if type(version) is not int or version != FORMAT_VERSION or "payload" not in value:
+        return None  # the constructor decides (it writes v as FORMAT_VERSION)
+    start = line.find(b',"payload":') + 1
+    end = line.rfind(b',"prev":"')
+    if start <= 0 or end < start:
+        return None
+    digest = hashlib.sha256(line[start + len(b'"payload":') : end]).digest()
+    return digest, line[:start] + b'"payload_digest":"%s"' % digest.hex().encode() + line[end:]
+
+
+_MEMBERS = _LINE_FIELDS | {"payload"}
+_KIND_NAMES = frozenset(k.value for k in EventKind)
+_HASH_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def leaf_facts(line: bytes) -> tuple[int, bytes, bytes] | None:
+    """(index, prev, leaf hash) of a stored line, the short way; None when it must be read
+    with `AuditEvent.from_line` (a redacted line, a number or character the short way
+    cannot vouch for, or a fault, which that names). Both ways agree on every line the
+    short way answers (tests/audit: hypothesis, against `from_line`)."""
+    value = canonical_value(line)
+    if type(value) is not dict or value.keys() != _MEMBERS:
+        return None
+    index, actor, subjects, prev, moment = (
+        value["index"],
+        value["actor"],
+        value["subjects"],
+        value["prev"],
+        value["time"],
+    )
+    if not (
+        type(index) is int
+        and index >= 0
+        and type(actor) is str
+        and actor
+        and value["kind"] in _KIND_NAMES
+        and type(value["payload"]) is dict
+        and type(subjects) is list
+        and all(type(s) is str for s in subjects)
+        and type(prev) is str
+        and _HASH_HEX.fullmatch(prev)
+        and type(moment) is str
+        and _CANONICAL_TIME.fullmatch(moment)
+    ):
+        return None
+    try:
+        datetime.fromisoformat(moment[:-1])
+    except ValueError:
+        return None
+    cut = _cut(value, line)
+    if cut is None:
+        return None
+    return index, bytes.fromhex(prev), leaf_hash(cut[1])

@@ -28,7 +28,7 @@ from deconflict.audit.checkpoint import (
     SignedCheckpoint,
 )
 from deconflict.audit.errors import EventFormatError, ForkError, ProofError, TamperError
-from deconflict.audit.event import GENESIS, AuditEvent, EventKind, leaf_hash
+from deconflict.audit.event import GENESIS, AuditEvent, EventKind, leaf_facts, leaf_hash
 
 
 class LogStore(Protocol):
@@ -254,22 +254,24 @@ def verify_log(
             raise ForkError(f"two signed checkpoints of size {a.size} with different roots")
     lines = [e.line if isinstance(e, AuditEvent) else e for e in events]
     n = len(lines)
-    decoded: list[AuditEvent] = []
     leaves: list[bytes] = []
     q: int | None = None
     signal = ""
     for p, line in enumerate(lines):
-        try:
-            event = AuditEvent.from_line(line, position=p)
-        except EventFormatError as exc:
-            q, signal = p, f"malformed: {exc.message}"
+        facts = leaf_facts(line)  # the short way: one decode, one encode, two hashes
+        if facts is None:
+            try:
+                event = AuditEvent.from_line(line, position=p)
+            except EventFormatError as exc:
+                q, signal = p, f"malformed: {exc.message}"
+                break
+            facts = (event.index, event.prev, event.leaf_hash)
+        index, prev, leaf = facts
+        leaves.append(leaf)
+        if index != p:
+            q, signal = p, f"position {p} holds event {index} (dropped, inserted or moved)"
             break
-        decoded.append(event)
-        leaves.append(event.leaf_hash)
-        if event.index != p:
-            q, signal = p, f"position {p} holds event {event.index} (dropped, inserted or moved)"
-            break
-        if event.prev != (leaves[p - 1] if p else GENESIS):
+        if prev != (leaves[p - 1] if p else GENESIS):
             q, signal = p, "chain broken"
             break
     limit = n if q is None else q
@@ -291,7 +293,7 @@ def verify_log(
             earliest=good,
         )
     if q is not None:
-        bad = _locate(q, signal, lines, decoded, leaves, heads, nodes)
+        bad = _locate(q, signal, lines, leaves, heads, nodes)
         raise TamperError(signal, index=max(bad, good), earliest=good)
     if heads and heads[-1].size > n:
         raise TamperError(
@@ -306,7 +308,6 @@ def _locate(
     q: int,
     signal: str,
     lines: list[bytes],
-    decoded: list[AuditEvent],
     leaves: list[bytes],
     heads: list[Checkpoint],
     nodes: merkle.MemoryNodes,
@@ -314,7 +315,7 @@ def _locate(
     """Rules 2 and 3 of `verify_log`: which of the events around `q` is the bad one."""
     if signal.startswith("malformed") or q == 0:
         return q
-    event = decoded[q]
+    event = AuditEvent.from_line(lines[q])  # it decoded in the scan
     if event.index != q:
         prev_of_before = leaves[q - 2] if q >= 2 else GENESIS
         if q >= 1 and event.index == q - 1 and event.prev == prev_of_before:

@@ -49,6 +49,8 @@ class Step:
     critical: bool
     next_at: float | None
     """When the following rung is due (None: this is the last)."""
+    target_key: str | None = None
+    """Which of `TARGET_TEXTS` `target` is (None: a name from the roster or policy)."""
 
     @property
     def exhausted(self) -> bool:
@@ -75,19 +77,37 @@ def critical(notice: NoticeState, policy: Policy, now: float) -> bool:
     return notice.starts_at is not None and notice.starts_at - now <= policy.critical_window_s
 
 
-def _target(action: str, notice: NoticeState, policy: Policy, roster: Sequence[Officer]) -> str:
+TARGET_TEXTS = {
+    "all_officers": "{to} (all duty officers)",
+    "duty_desk": "{to} duty desk",
+    "default_supervisor": "supervisor of the {to} arrangement",
+}
+"""Targets the hub words itself (keys kept in the notice's facts, so that each language
+can word them: `render`); other targets are names from the roster or the policy."""
+
+
+def _target(
+    action: str, notice: NoticeState, policy: Policy, roster: Sequence[Officer]
+) -> tuple[str, str | None]:
+    """Whom the rung reaches: (text, key of `TARGET_TEXTS` or None for a name)."""
     on_duty = sorted((o for o in roster if o.on_duty), key=lambda o: (o.rank, o.id))
+
+    def worded(key: str) -> tuple[str, str]:
+        return TARGET_TEXTS[key].format(to=notice.recipient), key
+
     if action == "resend":
-        return f"{notice.recipient} (all duty officers)"
+        return worded("all_officers")
     if action == "next_contact":
         if len(on_duty) > 1:
             nxt = on_duty[1]
         elif on_duty:
             nxt = on_duty[0]
         else:
-            return f"{notice.recipient} duty desk"
-        return f"{nxt.name} <{nxt.contact}>" if nxt.contact else nxt.name
-    return policy.supervisor or f"supervisor of the {notice.recipient} arrangement"
+            return worded("duty_desk")
+        return (f"{nxt.name} <{nxt.contact}>" if nxt.contact else nxt.name), None
+    if policy.supervisor:
+        return policy.supervisor, None
+    return worded("default_supervisor")
 
 
 def next_step(
@@ -99,11 +119,13 @@ def next_step(
         return None
     action = policy.ladder[notice.step]
     last = notice.step + 1 >= len(policy.ladder)
+    target, key = _target(action, notice, policy, roster)
     return Step(
         notice.step + 1,
         action,
-        _target(action, notice, policy, roster),
+        target,
         due,
         critical(notice, policy, now),
         None if last else due + interval(notice, policy),
+        key,
     )

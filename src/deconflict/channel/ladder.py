@@ -100,6 +100,8 @@ def escalate_pass(database: Database, clock: Callable[[], float], limit: int = 1
                 "target": step.target,
                 "critical": step.critical,
             }
+            if step.target_key is not None:
+                facts["target_key"] = step.target_key  # worded in each language (render)
             told = sorted({row.recipient, row.sender} - {outbox.HUB})
             drafts = [
                 outbox.Draft(p, outbox.HUB, NoticeKind.ESCALATION, (row.id, *row.about), facts)

@@ -124,9 +124,9 @@ def write(
     connection: Connection, drafts: Sequence[Draft], events: Sequence[Event], now: float
 ) -> None:
     """Insert the notices and queue the events, in the caller's transaction (and wake
-    this process's sequencer when it commits)."""
+    this process's sequencer when it commits: at once for notices, for a batch else)."""
     if drafts or events:
-        wakeups.after_commit(connection, wakeups.QUEUED)
+        wakeups.after_commit(connection, wakeups.NOTICES if drafts else wakeups.QUEUED)
     if drafts:
         notice_store.insert_new(
             connection,

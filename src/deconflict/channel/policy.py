@@ -55,7 +55,10 @@ class Policy:
         deadlines = {**DEFAULT_DEADLINES_S, **value.get("deadlines", {})}
         for kind, seconds in deadlines.items():
             if kind not in {k.value for k in NoticeKind} or not float(seconds) > 0:
-                raise InvalidRequest(f"deadline for {kind!r} must be a known kind and > 0 s")
+                raise InvalidRequest(
+                    f"deadline for {kind!r} must be a known kind and > 0 s",
+                    pointer=f"/deadlines/{kind.replace('~', '~0').replace('/', '~1')}",
+                )
         ladder = tuple(value.get("ladder", LADDER))
         if not set(ladder) <= set(LADDER):
             raise InvalidRequest(f"ladder steps are {', '.join(LADDER)}", pointer="/ladder")

@@ -72,6 +72,21 @@ TEMPLATES: dict[str, str] = {
 }
 
 
+ACTIONS: dict[str, str] = {
+    "resend": _("re-send"),
+    "next_contact": _("next duty contact"),
+    "supervisor": _("supervisor"),
+}
+"""Escalation rungs (`channel.policy.LADDER`), as the `{action}` of an escalation text."""
+
+TARGETS: dict[str, str] = {
+    "all_officers": _("{to} (all duty officers)"),
+    "duty_desk": _("{to} duty desk"),
+    "default_supervisor": _("supervisor of the {to} arrangement"),
+}
+"""Escalation targets the hub words itself (`escalation.TARGET_TEXTS`, same English)."""
+
+
 @functools.cache
 def translations(language: str) -> NullTranslations:
     """The catalogue for `language` (English: the ids themselves)."""
@@ -157,7 +172,15 @@ def _text(kind: str, facts: Mapping[str, Any], language: str, timezone: str) -> 
     elif kind == "escalation" and facts.get("critical"):
         key = "escalation.critical"
     template = TEMPLATES.get(key, "{kind}")
-    translated = translations(language).gettext(template)
+    catalogue = translations(language)
+    translated = catalogue.gettext(template)
     fields = _Fields(_facts(kind, facts, language, timezone))
     fields.setdefault("kind", kind)
+    if kind == "escalation":
+        action = facts.get("action")
+        if isinstance(action, str) and action in ACTIONS:
+            fields["action"] = catalogue.gettext(ACTIONS[action])
+        target_key = facts.get("target_key")
+        if isinstance(target_key, str) and target_key in TARGETS:
+            fields["target"] = catalogue.gettext(TARGETS[target_key]).format_map(fields)
     return translated.format_map(fields)

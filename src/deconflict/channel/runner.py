@@ -4,26 +4,32 @@ dispatcher and the escalation ladder, each a loop in a daemon thread.
 Every process runs them; correctness needs none of them to be unique (the sequencer
 holds a row lock, deliveries and rungs are claimed with `SKIP LOCKED`). A pass that
 fails is logged and retried on the next tick; the loops never die.
+
+When the sequencer runs is what a notice's delivery time is made of: committed notices
+wake it at once (`wakeups.NOTICES`), and it numbers them unless it began numbering less
+than `min_gap_s` ago (a busy hub then numbers a batch per pass). It merges mere audit
+events into the log once they have waited `merge_every_s`, so that merges come in
+batches and stay out of the way of the deliveries that a numbering pass sets off.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-
-import httpx
 
 from deconflict.audit.checkpoint import CheckpointSigner
 from deconflict.channel import ladder, sequencer, wakeups, webhook
+from deconflict.channel.dispatcher import Dispatcher
 from deconflict.store.backend import Database
 
 log = logging.getLogger("deconflict.channel")
-WEBHOOK_SENDERS = 32
-"""Concurrent webhook POSTs per process (they wait on the network, not the CPU)."""
+MERGE_CHUNK = 128
+"""Events merged per transaction: a merge holds the write lock (SQLite) or the head (both)
+for this many appends at most, so a numbering pass, a submission or a delivery's record
+that comes meanwhile waits a few milliseconds, not the whole backlog."""
 
 
 @dataclass(frozen=True)
@@ -31,10 +37,13 @@ class Timing:
     poll_s: float = 0.5
     """Idle sleep of the sequencer and the dispatcher between wake-ups: work this process
     commits wakes them at once (`wakeups`); the poll finds other processes' leftovers."""
-    min_gap_s: float = 0.05
-    """Least time between two passes of the sequencer or the dispatcher: under load, a
-    pass per commit would cost more than the commits; waiting this long gathers a batch
-    (and adds at most this much to a notice's delivery)."""
+    min_gap_s: float = 0.02
+    """Least time between the starts of two numbering passes: under load a pass per
+    commit would cost more than the commits; this gathers a batch (and adds at most
+    this much to a notice's delivery)."""
+    merge_every_s: float = 0.05
+    """How long queued audit events wait to be merged into the log, to gather a batch
+    (no delivery waits for it)."""
     escalate_every_s: float = 0.5
     checkpoint_every_s: float = 1.0
     webhook: webhook.Tuning = field(default_factory=webhook.Tuning)
@@ -63,95 +72,133 @@ class Runner:
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []
         self._unsigned_since: float | None = None
+        """Hub time of the first event merged since the last checkpoint we know of."""
+        self._numbered_at = float("-inf")
+        """Monotonic time the last numbering pass began."""
+        self._events_since: float | None = None
+        """Monotonic time since which queued events are known to wait (None: none)."""
+        self._frontier = sequencer.Frontier()
+        """The log's frontier as the last merge left it (`sequencer.merge_pass`)."""
+        self._urgent = threading.Event()
+        """Set when this process commits notices (`wakeups.NOTICES`), while it runs."""
 
-    def _loop(
-        self, name: str, step: Callable[[], int], idle_s: float, wake: wakeups.Wake | None
-    ) -> None:
-        flag = wake.subscribe() if wake is not None else self.stop_event
+    def _sequence(self) -> None:
+        urgent = self._urgent
+        anything = threading.Event()
+        wakeups.NOTICES.add(urgent)
+        wakeups.NOTICES.add(anything)
+        wakeups.QUEUED.add(anything)
         try:
             while not self.stop_event.is_set():
+                urgent.clear()
+                anything.clear()
                 try:
-                    busy = step()
+                    delay = self.sequence_once()
                 except Exception:  # logged; the next tick retries
-                    log.exception("channel %s pass failed", name)
-                    busy = 0
-                if busy or wake is not None:
-                    # After work, or before the next wake-up's pass: gather a batch.
-                    self.stop_event.wait(self.timing.min_gap_s)
-                if busy:
-                    continue
-                if wake is None:
-                    self.stop_event.wait(idle_s)
-                else:
-                    wakeups.wait(flag, idle_s)
+                    log.exception("channel sequencer pass failed")
+                    delay = self.timing.poll_s
+                # While events wait for their merge, only a notice cuts the wait short.
+                flag = urgent if self._events_since is not None else anything
+                flag.wait(self.timing.poll_s if delay is None else delay)
         finally:
-            if wake is not None:
-                wake.unsubscribe(flag)
+            for wake in (wakeups.NOTICES, wakeups.QUEUED):
+                wake.unsubscribe(urgent)
+                wake.unsubscribe(anything)
 
-    def sequence_once(self) -> int:
-        """One sequencer pass if there is work, or an unsigned tail has waited long enough."""
+    def sequence_once(self) -> float | None:
+        """Number waiting notices (unless a numbering pass began less than `min_gap_s`
+        ago), and merge events that waited `merge_every_s` (or sign an overdue
+        checkpoint). Returns the seconds until the next pass is due (None: none is)."""
+        timing = self.timing
+        now = time.monotonic()
+        work = sequencer.waiting(self.database)
+        due: list[float] = []
+        if work.notices:
+            if now - self._numbered_at >= timing.min_gap_s:
+                self._numbered_at = now
+                numbered = sequencer.number_pass(self.database, self.clock)
+                if numbered:
+                    wakeups.SEQUENCED.notify()
+                if numbered is None or numbered >= sequencer.BATCH:
+                    due.append(now + timing.min_gap_s)  # skipped (head held) or more waiting
+                if numbered is not None and self._events_since is None:
+                    self._events_since = now  # their notice.created events
+            else:
+                due.append(self._numbered_at + timing.min_gap_s)
+        if work.events and self._events_since is None:
+            self._events_since = now
         overdue = (
             self._unsigned_since is not None
-            and self.clock() - self._unsigned_since >= self.timing.checkpoint_every_s
+            and self.clock() - self._unsigned_since >= timing.checkpoint_every_s
         )
-        if not overdue and not sequencer.pending(self.database):
-            return 0
-        result = sequencer.run_pass(
-            self.database,
-            self.clock,
-            self.signer,
-            checkpoint_every_s=self.timing.checkpoint_every_s,
-            force_checkpoint=overdue,
-        )
-        if result.checkpoint is not None:
-            self._unsigned_since = None
-        elif (result.events or result.notices) and self._unsigned_since is None:
-            self._unsigned_since = self.clock()
-        if overdue and result.checkpoint is None:
-            self._unsigned_since = None  # another process signed it, or nothing to sign
-        if result.notices:
-            wakeups.SEQUENCED.notify()
-        return result.events + result.notices
+        if self._events_since is not None or overdue:
+            merge_at = (
+                now if self._events_since is None else self._events_since + timing.merge_every_s
+            )
+            if overdue or now >= merge_at:
+                self._merge(now, overdue)
+            else:
+                due.append(merge_at)
+        if self._events_since is not None:
+            due.append(self._events_since + timing.merge_every_s)
+        if self._unsigned_since is not None:
+            left = self._unsigned_since + timing.checkpoint_every_s - self.clock()
+            due.append(now + max(left, 0.0))
+        return max(min(due) - now, 0.0) if due else None
+
+    def _merge(self, now: float, overdue: bool) -> None:
+        """Merge in chunks until the queue is empty, stopping early for waiting notices."""
+        while True:
+            result = sequencer.merge_pass(
+                self.database,
+                self.clock,
+                self.signer,
+                checkpoint_every_s=self.timing.checkpoint_every_s,
+                force_checkpoint=overdue,
+                limit=MERGE_CHUNK,
+                known=self._frontier,
+            )
+            if result.skipped:  # another process holds the head: try again after a while
+                self._events_since = now
+                return
+            if result.checkpoint is not None:
+                self._unsigned_since = None
+            elif result.events and self._unsigned_since is None:
+                self._unsigned_since = self.clock()
+            if overdue and result.checkpoint is None:
+                self._unsigned_since = None  # another process signed it, or nothing to sign
+            overdue = False
+            if result.events < MERGE_CHUNK:
+                self._events_since = None
+                return
+            if self._urgent.is_set() or self.stop_event.is_set():  # notices first
+                self._events_since = now - self.timing.merge_every_s
+                return
+
+    def _escalate(self) -> None:
+        while not self.stop_event.is_set():
+            try:
+                ladder.escalate_pass(self.database, self.clock)
+            except Exception:  # logged; the next tick retries
+                log.exception("channel ladder pass failed")
+            self.stop_event.wait(self.timing.escalate_every_s)
 
     def start(self) -> None:
-        limits = httpx.Limits(
-            max_connections=WEBHOOK_SENDERS, max_keepalive_connections=WEBHOOK_SENDERS
+        dispatcher = Dispatcher(
+            self.database, self.clock, self.timing.webhook, self.timing.poll_s, self.stop_event
         )
-        client = httpx.Client(timeout=self.timing.webhook.timeout_s, limits=limits)
-        pool = ThreadPoolExecutor(WEBHOOK_SENDERS, thread_name_prefix="webhook")
-        rng = random.Random()
-
-        def dispatch() -> int:
-            return webhook.dispatch_pass(
-                self.database, self.clock, client, self.timing.webhook, rng, pool
-            )
-
-        loops = [
-            ("sequencer", self.sequence_once, self.timing.poll_s, wakeups.QUEUED),
-            ("dispatcher", dispatch, self.timing.poll_s, wakeups.SEQUENCED),
-            (
-                "ladder",
-                lambda: ladder.escalate_pass(self.database, self.clock),
-                self.timing.escalate_every_s,
-                None,
-            ),
-        ]
-        for name, step, idle, wake in loops:
-            thread = threading.Thread(
-                target=self._loop,
-                args=(name, step, idle, wake),
-                name=f"channel-{name}",
-                daemon=True,
-            )
+        for name, target in (
+            ("sequencer", self._sequence),
+            ("dispatcher", dispatcher.run),
+            ("ladder", self._escalate),
+        ):
+            thread = threading.Thread(target=target, name=f"channel-{name}", daemon=True)
             thread.start()
             self.threads.append(thread)
-        self._closers = (client.close, lambda: pool.shutdown(wait=False))
 
     def stop(self) -> None:
         self.stop_event.set()
-        wakeups.QUEUED.notify()
-        wakeups.SEQUENCED.notify()
+        for wake in (wakeups.NOTICES, wakeups.QUEUED, wakeups.SEQUENCED):
+            wake.notify()
         for thread in self.threads:
             thread.join(timeout=10)
-        for close in getattr(self, "_closers", ()):
-            close()

@@ -4,24 +4,30 @@ merges queued audit events into the Merkle log, in batches, signing checkpoints.
 Why not append to the log inside every use case: appending is serial (event n+1 chains
 to the leaf hash of n), so every writer on PostgreSQL would queue behind one row. Use
 cases instead insert into `notices` and `audit_queue`, which concurrent transactions do
-freely; a pass here then runs in one transaction that holds the single `channel_head`
-row (`FOR UPDATE SKIP LOCKED` on PostgreSQL: a second process skips the pass; on SQLite
-the write lock): it appends the queued events in queue order, then numbers the new
-notices (gap-free, so a reader that has seen position n has seen every position below
-it: Server-Sent Events resume from Last-Event-ID without skipping), sets their
-deadline from the pair's policy, their digest, their webhook deliveries and their
-`notice.created` event, and signs a checkpoint when the last is older than
-`checkpoint_every_s`. The merge delay (commit → in the log and on the stream) is one
-polling interval plus a pass: tens of milliseconds.
+freely. Each pass here runs in one transaction that holds the single `channel_head` row
+(`FOR UPDATE SKIP LOCKED` on PostgreSQL: a second process skips the pass; on SQLite the
+write lock). There are two kinds of pass, because only one of them is on the way to the
+duty officers:
+
+- `number_pass` numbers the new notices (gap-free, so a reader that has seen position n
+  has seen every position below it: Server-Sent Events resume from Last-Event-ID
+  without skipping), sets their deadline from the pair's policy, their digest and their
+  webhook deliveries, and queues their `notice.created` events. Once it commits the
+  notices can be delivered: it is kept short, and runs as soon as notices are committed.
+- `merge_pass` appends the queued events to the Merkle log in queue order (so a notice's
+  `notice.created` comes after the change that caused it and before its deliveries),
+  and signs a checkpoint when the last is older than `checkpoint_every_s`. It may wait a
+  little to gather a batch: nobody waits for it but the record.
+
+`run_pass` does both, in that order. The delay from commit to the stream is one
+numbering pass (milliseconds); to the log, one merge pass more.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -48,71 +54,54 @@ from deconflict.store.channel_tables import audit_queue, channel_head, deliverie
 
 BATCH = 1000
 
-_INSERT_EVENTS = audit_events.insert()
-_INSERT_NODES = audit_nodes.insert()
-
 
 def moment(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
-class CommittedNodes:
-    """Tree nodes this process has seen committed, most recent kept.
+@dataclass
+class Frontier:
+    """The log's frontier nodes as a merge pass left them, at log size `size`: a process
+    keeps it between passes so that short passes need not read it back each time."""
 
-    A committed node never changes (the log only grows), so any process may keep it;
-    an append reads only the tree's right edge (about log2 n nodes, the same ones pass
-    after pass), so a small cache spares nearly every read. A pass's own nodes join only
-    once its transaction has committed: a pass that rolls back leaves nothing here that
-    the next writer of those positions could contradict.
-    """
-
-    def __init__(self, limit: int = 4096) -> None:
-        self._limit = limit
-        self._lock = threading.Lock()
-        self._nodes: OrderedDict[tuple[int, int], bytes] = OrderedDict()
-
-    def get(self, key: tuple[int, int]) -> bytes | None:
-        with self._lock:
-            return self._nodes.get(key)
-
-    def add(self, items: Iterable[tuple[tuple[int, int], bytes]]) -> None:
-        with self._lock:
-            self._nodes.update(items)
-            while len(self._nodes) > self._limit:
-                self._nodes.popitem(last=False)
-
-
-COMMITTED = CommittedNodes()
+    size: int = -1
+    nodes: dict[tuple[int, int], bytes] = field(default_factory=dict)
 
 
 class BatchStore:
     """The log's tables for one pass: reads through a cache, writes in `executemany`s."""
 
-    def __init__(self, connection: Connection, committed: CommittedNodes = COMMITTED) -> None:
+    def __init__(self, connection: Connection, known: Frontier | None = None) -> None:
         self.connection = connection
         self.sql = SqlLogStore(connection)
         self._size = self.sql.size()
         self._last_time: datetime | None = self.sql.time(self._size - 1) if self._size else None
         self._nodes: dict[tuple[int, int], bytes] = {}
-        self._committed = committed
+        """Node hashes read or made in this pass, seeded with the frontier an earlier pass
+        left if the log still ends where it left it (`_trusted`)."""
+        if known is not None and self._trusted(known):
+            self._nodes.update(known.nodes)
         self._events: list[dict[str, Any]] = []
         self._new_nodes: list[dict[str, Any]] = []
-        self._written: list[tuple[tuple[int, int], bytes]] = []
 
     def size(self) -> int:
         return self._size
 
+    def _trusted(self, known: Frontier) -> bool:
+        """Whether `known` describes this log: same size and same last leaf. The last
+        leaf chains (`prev`) to every earlier one, so it pins the whole history below
+        it, hence every frontier node; a log that another process extended, or that was
+        put back to a backup, fails this and is read afresh."""
+        size = self._size
+        if not size or known.size != size or (0, size - 1) not in known.nodes:
+            return False
+        return known.nodes[(0, size - 1)] == self.sql.node(0, size - 1)
+
     def node(self, level: int, index: int) -> bytes:
-        key = (level, index)
-        found = self._nodes.get(key)
+        found = self._nodes.get((level, index))
         if found is None:
-            found = self._committed.get(key)
-            if found is None:
-                # Before `flush`, this transaction has written no node: what it reads was
-                # committed by an earlier pass, and may be kept.
-                found = self.sql.node(level, index)
-                self._committed.add([(key, found)])
-            self._nodes[key] = found
+            found = self.sql.node(level, index)
+            self._nodes[(level, index)] = found
         return found
 
     def append_event(
@@ -126,7 +115,6 @@ class BatchStore:
         for level, position, value in merkle.completed_nodes(index, leaf, self):
             self._nodes[(level, position)] = value
             self._new_nodes.append({"level": level, "node_index": position, "hash": value})
-            self._written.append(((level, position), value))
         self._events.append(
             {
                 "leaf_index": index,
@@ -143,16 +131,19 @@ class BatchStore:
         if self._events:
             bulk.executemany(self.connection, _INSERT_EVENTS, self._events)
             bulk.executemany(self.connection, _INSERT_NODES, self._new_nodes)
-            # Keep what later appends will read: the right edge of the tree as it now
-            # stands (the complete subtrees left of the next leaf) and the last leaf.
-            size = self._size
-            edge = [(level, (size >> level) - 1) for level in range(size.bit_length())]
-            wanted = {key for key in edge if (key[1] + 1) & 1} | {(0, size - 1)}
-            kept = [(key, value) for key, value in self._written if key in wanted]
-            committed = self._committed
-            hooks = self.connection.info.setdefault("after_commit", [])
-            hooks.append(lambda: committed.add(kept))
-        self._events, self._new_nodes, self._written = [], [], []
+        self._events, self._new_nodes = [], []
+
+    def frontier(self) -> dict[tuple[int, int], bytes]:
+        """The nodes the next appends and the next root read: the last leaf and, per
+        level, the last complete subtree that is a left child (about log2 n hashes)."""
+        size = self._size
+        wanted = {(0, size - 1)} if size else set()
+        level = 0
+        while size >> level:
+            if (size >> level) & 1:
+                wanted.add((level, (size >> level) - 1))
+            level += 1
+        return {key: self._nodes[key] for key in wanted if key in self._nodes}
 
     def sign(self, signer: CheckpointSigner, now: float) -> str:
         """Sign and keep a checkpoint of the log as it now stands (after `flush`)."""
@@ -174,6 +165,8 @@ class PassResult:
     events: int
     notices: int
     checkpoint: str | None
+    skipped: bool = False
+    """Another process held the head (PostgreSQL), so this pass did nothing."""
 
 
 def notice_digest(row: Any) -> str:
@@ -188,9 +181,13 @@ _HEAD = sa.select(channel_head).where(channel_head.c.id == 1)
 _HEAD_SKIP_LOCKED = _HEAD.with_for_update(skip_locked=True)
 _ANY_QUEUED = sa.select(audit_queue.c.id).limit(1)
 _ANY_UNNUMBERED = sa.select(notices.c.id).where(notices.c.seq.is_(None)).limit(1)
-_QUEUED = sa.select(audit_queue).order_by(audit_queue.c.id).limit(BATCH)
+_QUEUED = sa.select(audit_queue).order_by(audit_queue.c.id).limit(sa.bindparam("limit"))
 _DEQUEUE = audit_queue.delete().where(audit_queue.c.id <= sa.bindparam("last"))
 _LATEST_CHECKPOINT = sa.select(sa.func.max(audit_checkpoints.c.size))
+_SET_SEQ = channel_head.update().where(channel_head.c.id == 1).values(seq=sa.bindparam("seq"))
+_SET_SIGNED = (
+    channel_head.update().where(channel_head.c.id == 1).values(checkpoint_at=sa.bindparam("at"))
+)
 _UNNUMBERED = (
     sa.select(
         notices.c.id,
@@ -219,6 +216,12 @@ _NUMBER = (
     )
 )
 _INSERT_DELIVERIES = deliveries.insert()
+_INSERT_EVENTS = audit_events.insert()
+_INSERT_NODES = audit_nodes.insert()
+_QUEUE = audit_queue.insert()
+_QUEUE_SQLITE = (
+    "INSERT INTO audit_queue (time, kind, actor, subjects, payload) VALUES (?, ?, ?, ?, ?)"
+)
 """Statements built once: a pass runs after nearly every commit under load."""
 
 
@@ -227,12 +230,26 @@ def _lock_head(connection: Connection) -> Any:
     return connection.execute(_HEAD_SKIP_LOCKED if skip else _HEAD).first()
 
 
+@dataclass(frozen=True)
+class Work:
+    """What is waiting for a pass."""
+
+    notices: bool
+    events: bool
+
+
+def waiting(database: Database) -> Work:
+    """What a pass would find to do (cheap reads, no lock)."""
+    with database.read() as connection:
+        queued = connection.execute(_ANY_QUEUED).first()
+        fresh = connection.execute(_ANY_UNNUMBERED).first()
+    return Work(fresh is not None, queued is not None)
+
+
 def pending(database: Database) -> bool:
     """Whether a pass has anything to do (a cheap read, no lock)."""
-    with database.read() as connection:
-        if connection.execute(_ANY_QUEUED).first() is not None:
-            return True
-        return connection.execute(_ANY_UNNUMBERED).first() is not None
+    work = waiting(database)
+    return work.notices or work.events
 
 
 def run_pass(
@@ -243,21 +260,59 @@ def run_pass(
     checkpoint_every_s: float = 1.0,
     force_checkpoint: bool = False,
 ) -> PassResult:
-    """One pass; does nothing if another process holds the head (PostgreSQL)."""
+    """A numbering pass, then a merge pass (each does nothing if another process holds
+    the head on PostgreSQL)."""
+    numbered = number_pass(database, clock)
+    merged = merge_pass(
+        database,
+        clock,
+        signer,
+        checkpoint_every_s=checkpoint_every_s,
+        force_checkpoint=force_checkpoint,
+    )
+    return PassResult(merged.events, numbered or 0, merged.checkpoint)
+
+
+def number_pass(database: Database, clock: Callable[[], float]) -> int | None:
+    """Put the committed new notices on the stream; how many (None: another process
+    holds the head, so this one skipped)."""
     with database.write() as connection:
         head = _lock_head(connection)
         if head is None:
-            return PassResult(0, 0, None)
+            return None
+        numbered = _number_notices(connection, head.seq, clock())
+        if numbered:
+            connection.execute(_SET_SEQ, {"seq": head.seq + numbered})
+    return numbered
+
+
+def merge_pass(
+    database: Database,
+    clock: Callable[[], float],
+    signer: CheckpointSigner,
+    *,
+    checkpoint_every_s: float = 1.0,
+    force_checkpoint: bool = False,
+    limit: int = BATCH,
+    known: Frontier | None = None,
+) -> PassResult:
+    """Append up to `limit` queued events to the Merkle log; sign a checkpoint if due.
+
+    `known`: the frontier a caller keeps between passes; updated once this one commits.
+    """
+    with database.write() as connection:
+        head = _lock_head(connection)
+        if head is None:
+            return PassResult(0, 0, None, skipped=True)
         now = clock()
-        store = BatchStore(connection)
-        queued = connection.execute(_QUEUED).all()
+        store = BatchStore(connection, known)
+        queued = connection.execute(_QUEUED, {"limit": limit}).all()
         for row in queued:
             store.append_event(
                 row.kind, row.actor, row.subjects, dict(row.payload), moment(row.time)
             )
         if queued:
             connection.execute(_DEQUEUE, {"last": queued[-1].id})
-        numbered = _number_notices(connection, store, head.seq, now)
         store.flush()
         note = None
         due = now - head.checkpoint_at >= checkpoint_every_s
@@ -265,11 +320,10 @@ def run_pass(
         grown = store.size() > (latest or 0)
         if store.size() and grown and (force_checkpoint or due):
             note = store.sign(signer, now)
-        values: dict[str, Any] = {"seq": head.seq + numbered}
-        if note is not None:
-            values["checkpoint_at"] = now
-        connection.execute(channel_head.update().where(channel_head.c.id == 1).values(**values))
-    return PassResult(len(queued), numbered, note)
+            connection.execute(_SET_SIGNED, {"at": now})
+    if known is not None:  # committed: these hashes are in the log for good
+        known.size, known.nodes = store.size(), store.frontier()
+    return PassResult(len(queued), 0, note)
 
 
 def _facts(row: Any) -> Any:
@@ -281,13 +335,13 @@ def _with_facts(row: Any) -> Any:
     return SimpleNamespace(**row._asdict(), facts=_facts(row))
 
 
-def _number_notices(connection: Connection, store: BatchStore, last_seq: int, now: float) -> int:
+def _number_notices(connection: Connection, last_seq: int, now: float) -> int:
     rows = connection.execute(_UNNUMBERED).all()
     if not rows:
         return 0
     arrangements = policy.load_all(connection)
     links = interest.parties(connection)
-    updates, hooks = [], []
+    updates, hooks, created = [], [], []
     rules: dict[tuple[str, str, str], tuple[float | None, bool]] = {}
     for number, row in enumerate(rows, start=last_seq + 1):
         other = row.sender if row.sender in links else row.recipient
@@ -334,8 +388,37 @@ def _number_notices(connection: Connection, store: BatchStore, last_seq: int, no
             payload["deadline"] = format_time(moment(deadline))
         if row.kind == "hotline":
             payload["summary"] = str(_facts(row).get("text", ""))[:500]
-        store.append_event("notice.created", "hub", [row.id], payload, moment(row.created_at))
+        created.append((row.created_at, row.id, payload))
     bulk.executemany(connection, _NUMBER, updates)
     if hooks:
         connection.execute(_INSERT_DELIVERIES, hooks)
+    # Queued, not appended: the log's append is the slow part, and the merge pass does it.
+    _queue_created(connection, created)
     return len(rows)
+
+
+def _queue_created(connection: Connection, created: list[tuple[float, str, dict]]) -> None:
+    """The `notice.created` events, queued in one statement (on SQLite straight to the
+    driver, as SQLAlchemy's JSON type would write them: `json.dumps`)."""
+    if connection.dialect.name != "sqlite":
+        rows = [
+            {
+                "time": at,
+                "kind": "notice.created",
+                "actor": "hub",
+                "subjects": [ident],
+                "payload": payload,
+            }
+            for at, ident, payload in created
+        ]
+        connection.execute(_QUEUE, rows)
+        return
+    values = [
+        (at, "notice.created", "hub", json.dumps([ident]), json.dumps(payload))
+        for at, ident, payload in created
+    ]
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(_QUEUE_SQLITE, values)
+    finally:
+        cursor.close()

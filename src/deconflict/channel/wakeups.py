@@ -1,18 +1,46 @@
 """In-process wake-ups for the channel's loops, so that they need not poll fast.
 
-A use case that writes notices or audit events asks to `QUEUED.notify()` once its
-transaction has committed (`after_commit`); the sequencer then runs at once, and when it
-has numbered notices it notifies `SEQUENCED`, which wakes the webhook dispatcher and the
-stream broadcaster. Work written by another process is found by each loop's slower
-poll (or by that process's own loops), so correctness never depends on a wake-up:
+A use case that writes notices asks to `NOTICES.notify()` once its transaction has
+committed (`after_commit`), one that writes only audit events `QUEUED.notify()`. The
+sequencer numbers notices at once (they are on their way to duty officers) and merges
+mere events into the log in batches. When it has numbered notices it notifies
+`SEQUENCED`, which wakes the webhook dispatcher and the stream broadcaster.
+
+Work written by another process is found by each loop's poll of the database (the
+stream's is fast while it has listeners), so correctness never depends on a wake-up:
 they only cut the delay, and the idle cost of polling every few milliseconds.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
+from typing import Protocol
 
 from sqlalchemy.engine import Connection
+
+
+class Flag(Protocol):
+    """What a subscriber is: something `notify` can set from any thread."""
+
+    def set(self) -> None: ...
+
+
+class AsyncFlag:
+    """Sets asyncio events of one loop; a thread may call `set` (through the loop)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, *events: asyncio.Event) -> None:
+        self.loop = loop
+        self.events = events
+
+    def _set(self) -> None:
+        for event in self.events:
+            event.set()
+
+    def set(self) -> None:
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+            self.loop.call_soon_threadsafe(self._set)
 
 
 class Wake:
@@ -21,15 +49,20 @@ class Wake:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._flags: list[threading.Event] = []
+        self._flags: list[Flag] = []
 
     def subscribe(self) -> threading.Event:
+        """A new flag, set by each `notify`."""
         flag = threading.Event()
-        with self._lock:
-            self._flags.append(flag)
+        self.add(flag)
         return flag
 
-    def unsubscribe(self, flag: threading.Event) -> None:
+    def add(self, flag: Flag) -> None:
+        """Set `flag` (which other wakes may share) on each `notify`."""
+        with self._lock:
+            self._flags.append(flag)
+
+    def unsubscribe(self, flag: Flag) -> None:
         with self._lock:
             self._flags = [f for f in self._flags if f is not flag]
 
@@ -40,8 +73,10 @@ class Wake:
             flag.set()
 
 
+NOTICES = Wake()
+"""Notices were committed by this process (the sequencer numbers them at once)."""
 QUEUED = Wake()
-"""Notices or audit events were committed by this process."""
+"""Audit events, and no notice, were committed by this process (merged in batches)."""
 SEQUENCED = Wake()
 """The sequencer numbered notices (and made their deliveries)."""
 

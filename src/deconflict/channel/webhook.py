@@ -18,17 +18,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import aiohttp
 import sqlalchemy as sa
 
-from deconflict.channel import delivery, notice_store, outbox, render
-from deconflict.store import party as party_store
+from deconflict.channel import delivery, interest, notice_store, outbox, render
 from deconflict.store.backend import Database
-from deconflict.store.channel_tables import deliveries
+from deconflict.store.channel_tables import deliveries, notices
 
 SIGNATURE_HEADER = "Deconflict-Signature"
 NOTICE_HEADER = "Deconflict-Notice"
@@ -41,6 +40,10 @@ class Tuning:
     max_attempts: int = 8
     lease_s: float = 30.0
     timeout_s: float = 5.0
+    concurrency: int = 128
+    """POSTs in flight at once per process (they wait on the network, not the CPU)."""
+    per_party: int = 8
+    """POSTs in flight at once to one party: a slow receiver delays only its own notices."""
 
 
 @dataclass(frozen=True)
@@ -97,18 +100,30 @@ def body(row: Any, languages: tuple[str, ...], timezone: str) -> bytes:
     )
 
 
-def claim(database: Database, now: float, tuning: Tuning, limit: int = 100) -> list[Job]:
-    """Due deliveries, leased to this process."""
+def claim(
+    database: Database,
+    now: float,
+    tuning: Tuning,
+    limit: int = 100,
+    in_flight: Mapping[str, int] | None = None,
+) -> list[Job]:
+    """Up to `limit` due deliveries, leased to this process, at most `tuning.per_party`
+    in flight to one party (counting `in_flight`, what this process is already sending)."""
+    busy = dict(in_flight or {})
     with database.write() as connection:
         query = (
             sa.select(deliveries)
             .where(deliveries.c.state == "pending", deliveries.c.next_attempt_at <= now)
             .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
-            .limit(limit)
+            .limit(limit * 4)  # room to skip parties that are at their limit
         )
         if connection.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        rows = connection.execute(query).all()
+        rows = []
+        for row in connection.execute(query):
+            if busy.get(row.party, 0) < tuning.per_party and len(rows) < limit:
+                busy[row.party] = busy.get(row.party, 0) + 1
+                rows.append(row)
         if not rows:
             return []
         connection.execute(
@@ -116,39 +131,43 @@ def claim(database: Database, now: float, tuning: Tuning, limit: int = 100) -> l
             .where(deliveries.c.id.in_([r.id for r in rows]))
             .values(next_attempt_at=now + tuning.lease_s)
         )
-        jobs = []
-        parties: dict[str, Any] = {}
+        found = {
+            n.id: n
+            for n in connection.execute(
+                sa.select(notices).where(notices.c.id.in_({r.notice for r in rows}))
+            )
+        }
+        links = interest.parties(connection)
+        settings = notice_store.channel_parties_of(connection, {r.party for r in rows})
+        jobs, dead = [], []
         for row in rows:
-            notice = notice_store.get(connection, row.notice)
-            if row.party not in parties:
-                parties[row.party] = (
-                    party_store.get(connection, row.party),
-                    notice_store.channel_party(connection, row.party),
-                )
-            party, settings = parties[row.party]
-            if notice is None or party is None or not party.webhook_url:
-                connection.execute(
-                    deliveries.update()
-                    .where(deliveries.c.id == row.id)
-                    .values(state="dead", last_error="no webhook URL")
-                )
+            notice, link = found.get(row.notice), links.get(row.party)
+            if notice is None or link is None or not link.webhook_url:
+                dead.append(row.id)
                 continue
-            content = body(notice, party.languages, settings.timezone)
+            setting = settings[row.party]
+            content = body(notice, link.languages, setting.timezone)
             jobs.append(
                 Job(
                     row.id,
                     row.notice,
                     row.party,
-                    party.webhook_url,
-                    settings.webhook_secret,
+                    link.webhook_url,
+                    setting.webhook_secret,
                     content,
                     row.attempts,
                 )
             )
+        if dead:
+            connection.execute(
+                deliveries.update()
+                .where(deliveries.c.id.in_(dead))
+                .values(state="dead", last_error="no webhook URL")
+            )
         return jobs
 
 
-def send(client: httpx.Client, job: Job, now: float) -> str | None:
+async def send(session: aiohttp.ClientSession, job: Job, now: float) -> str | None:
     """POST the notice; None on a 2xx answer, else what went wrong."""
     headers = {
         "Content-Type": "application/json",
@@ -156,46 +175,55 @@ def send(client: httpx.Client, job: Job, now: float) -> str | None:
         NOTICE_HEADER: job.notice,
     }
     try:
-        answer = client.post(job.url, content=job.body, headers=headers)
-    except httpx.HTTPError as error:
+        async with session.post(job.url, data=job.body, headers=headers) as answer:
+            await answer.read()
+            status = answer.status
+    except (aiohttp.ClientError, TimeoutError, ValueError) as error:
         return f"{type(error).__name__}: {error}"[:500]
-    if 200 <= answer.status_code < 300:
+    if 200 <= status < 300:
         return None
-    return f"HTTP {answer.status_code}"
+    return f"HTTP {status}"
 
 
 def settle(
     database: Database,
-    outcomes: list[tuple[Job, str | None]],
+    outcomes: Sequence[tuple[Job, str | None]],
     clock: Callable[[], float],
     tuning: Tuning,
     rng: random.Random,
 ) -> None:
-    """Record the outcomes of one claimed batch, in one transaction."""
+    """Record the outcomes of sent deliveries, in one transaction."""
     if not outcomes:
         return
     now = clock()
+    done = [job for job, error in outcomes if error is None]
     with database.write() as connection:
-        delivered = [(job.notice, job.party, "webhook") for job, error in outcomes if error is None]
-        delivery.record(connection, delivered, now)
-        for party in {job.party for job, error in outcomes if error is None}:
-            notice_store.heartbeat(connection, party, now)
+        delivery.record(connection, [(job.notice, job.party, "webhook") for job in done], now)
+        notice_store.heartbeats(connection, {job.party for job in done}, now)
+        if done:
+            connection.execute(
+                deliveries.update()
+                .where(deliveries.c.id == sa.bindparam("_id"))
+                .values(
+                    state="delivered",
+                    attempts=sa.bindparam("_attempts"),
+                    delivered_at=now,
+                    last_error=None,
+                ),
+                [{"_id": job.delivery, "_attempts": job.attempts + 1} for job in done],
+            )
         for job, error in outcomes:
-            _settle_one(connection, job, error, now, tuning, rng)
+            if error is not None:
+                _settle_one(connection, job, error, now, tuning, rng)
 
 
 def _settle_one(
-    connection: Any, job: Job, error: str | None, now: float, tuning: Tuning, rng: random.Random
+    connection: Any, job: Job, error: str, now: float, tuning: Tuning, rng: random.Random
 ) -> None:
+    """A failed attempt: retried after a backoff, or dead after the last."""
     attempts = job.attempts + 1
     where = deliveries.c.id == job.delivery
-    if error is None:
-        connection.execute(
-            deliveries.update()
-            .where(where)
-            .values(state="delivered", attempts=attempts, delivered_at=now, last_error=None)
-        )
-    elif attempts >= tuning.max_attempts:
+    if attempts >= tuning.max_attempts:
         connection.execute(
             deliveries.update()
             .where(where)
@@ -213,22 +241,3 @@ def _settle_one(
                 next_attempt_at=now + backoff(attempts, tuning, rng),
             )
         )
-
-
-def dispatch_pass(
-    database: Database,
-    clock: Callable[[], float],
-    client: httpx.Client,
-    tuning: Tuning,
-    rng: random.Random,
-    pool: Any = None,
-) -> int:
-    """Claim what is due, send it (concurrently when given a thread `pool`), record it."""
-    jobs = claim(database, clock(), tuning)
-
-    def one(job: Job) -> tuple[Job, str | None]:
-        return job, send(client, job, clock())
-
-    outcomes = [one(job) for job in jobs] if pool is None else list(pool.map(one, jobs))
-    settle(database, outcomes, clock, tuning, rng)
-    return len(jobs)
