@@ -38,24 +38,30 @@ def cell_keys(boxes: Iterable[Box]) -> list[str]:
     return sorted(keys)
 
 
+_EVERYONE = sa.select(lock_cells.c.key).where(lock_cells.c.key == GLOBAL_KEY)
+_EVERYONE_SHARED = _EVERYONE.with_for_update(read=True)
+_EVERYONE_EXCLUSIVE = _EVERYONE.with_for_update()
+_ENSURE = sa.text(
+    "INSERT INTO lock_cells (key) SELECT k FROM unnest(CAST(:keys AS varchar[])) AS k"
+    " ORDER BY k ON CONFLICT DO NOTHING"
+)
+_LOCK = sa.text(
+    "SELECT key FROM lock_cells WHERE key = ANY(CAST(:keys AS varchar[])) ORDER BY key FOR UPDATE"
+)
+"""Statements of one shape whatever the number of cells (an array parameter), so they are
+built and prepared once rather than per distinct count."""
+
+
 def lock_cells_for(connection: Connection, boxes: Iterable[Box]) -> None:
     """Lock the cells of `boxes` until the transaction ends (PostgreSQL only)."""
     if connection.dialect.name == "sqlite":
         return
-    from sqlalchemy.dialects.postgresql import insert
-
     keys = cell_keys(boxes)
     huge = keys == [GLOBAL_KEY]
-    everyone = sa.select(lock_cells.c.key).where(lock_cells.c.key == GLOBAL_KEY)
-    connection.execute(everyone.with_for_update(read=not huge))
+    connection.execute(_EVERYONE_EXCLUSIVE if huge else _EVERYONE_SHARED)
     if huge:
         return
-    connection.execute(
-        insert(lock_cells).values([{"key": k} for k in keys]).on_conflict_do_nothing()
-    )
-    connection.execute(
-        sa.select(lock_cells.c.key)
-        .where(lock_cells.c.key.in_(keys))
-        .order_by(lock_cells.c.key)
-        .with_for_update()
-    )
+    # New cells are created in key order, then all are locked in key order: two writers
+    # meet in the same order, so neither can hold what the other waits for.
+    connection.execute(_ENSURE, {"keys": keys})
+    connection.execute(_LOCK, {"keys": keys})

@@ -162,8 +162,6 @@ def get_many(connection: Connection, idents: Iterable[str]) -> list[Operation]:
     return found
 
 
-_INSERT = operations.insert()
-_INSERT_VERSION = operation_versions.insert()
 _ROW = ("party", "version", "state", "priority", "document", "start", "end", "footprint")
 _ROW += ("submitted_at", "updated_at", "late_notice", "overridden_by", "awaiting")
 _QUOTED = ", ".join(f'"{name}"' for name in _ROW)  # "end" is an SQL keyword
@@ -173,6 +171,17 @@ _INSERT_VERSION_SQLITE = (
     " VALUES (?, ?, ?, ?, ?)"
 )
 _JSON_COLUMNS = frozenset({"document", "late_notice", "overridden_by", "awaiting"})
+_PG_VALUES = ", ".join(
+    f"CAST(:{name} AS json)" if name in _JSON_COLUMNS else f":{name}" for name in _ROW
+)
+_INSERT_POSTGRESQL = sa.text(
+    f"INSERT INTO operations (id, {_QUOTED}, geom)"
+    f" VALUES (:id, {_PG_VALUES}, ST_GeomFromText(:footprint, 4326))"
+)
+_INSERT_VERSION_POSTGRESQL = sa.text(
+    "INSERT INTO operation_versions (id, version, state, document, recorded_at)"
+    " VALUES (:id, :version, :state, CAST(:document AS json), :recorded_at)"
+)
 
 
 def insert(
@@ -189,13 +198,14 @@ def insert(
     type would encode it: `json.dumps`).
     """
     values = _values(operation, prepared)
+    if prepared is not None and prepared.declaration is operation.declaration:
+        document = prepared.text
+    else:
+        document = json.dumps(values["document"])
+    encoded = {name: json.dumps(values[name]) for name in _JSON_COLUMNS - {"document"}}
+    encoded["document"] = document
     if connection.dialect.name == "sqlite":
-        if prepared is not None and prepared.declaration is operation.declaration:
-            document = prepared.text
-        else:
-            document = json.dumps(values["document"])
-        encoded = {name: json.dumps(values[name]) for name in _JSON_COLUMNS - {"document"}}
-        row = [document if name == "document" else encoded.get(name, values[name]) for name in _ROW]
+        row = [encoded.get(name, values[name]) for name in _ROW]
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(_INSERT_SQLITE, [operation.id, *row])
@@ -206,15 +216,15 @@ def insert(
         finally:
             cursor.close()
     else:
-        connection.execute(_INSERT, {"id": operation.id, **values})
-        _set_geometry(connection, operation.id)
+        # One statement with the geometry, the JSON encoded once for both tables.
+        connection.execute(_INSERT_POSTGRESQL, {"id": operation.id, **values, **encoded})
         connection.execute(
-            _INSERT_VERSION,
+            _INSERT_VERSION_POSTGRESQL,
             {
                 "id": operation.id,
                 "version": operation.version,
                 "state": values["state"],
-                "document": values["document"],
+                "document": document,
                 "recorded_at": operation.updated_at,
             },
         )
