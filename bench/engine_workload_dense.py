@@ -17,15 +17,12 @@ import numpy as np
 from bench.engine_workload import (
     DAY_START,
     DRONE_PARTY_WEIGHTS,
-    LAT_MAX,
-    LAT_MIN,
-    LON_MAX,
-    LON_MIN,
-    M_PER_DEG_LAT,
     MILITARY_PARTY_WEIGHTS,
     PARTIES,
     WGS84,
     Maker,
+    centres,
+    star_polygons,
 )
 from deconflict.geo.altitude import AltitudeReference
 from deconflict.geo.declaration import Declaration, Kind
@@ -47,36 +44,20 @@ def _windows(
     return start.tolist(), (start + duration).tolist()
 
 
-def _centres(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
-    return rng.uniform(LON_MIN, LON_MAX, n), rng.uniform(LAT_MIN, LAT_MAX, n)
-
-
 def _star_polygons(
     rng: np.random.Generator, n: int, radius_low: float, radius_high: float, vertices: tuple
 ) -> list[tuple[tuple[float, float], ...]]:
-    """Simple polygons: vertices at jittered, increasing angles around a centre."""
-    lon, lat = _centres(rng, n)
+    """Simple polygons around random centres (the same random draws, in the same order,
+    as this generator always made)."""
+    lon, lat = centres(rng, n)
     base = rng.uniform(radius_low, radius_high, n)
-    counts = rng.integers(vertices[0], vertices[1] + 1, n)
-    shells = []
-    for lon0, lat0, r, k in zip(
-        lon.tolist(), lat.tolist(), base.tolist(), counts.tolist(), strict=True
-    ):
-        step = 2 * math.pi / k
-        angles = np.arange(k) * step + rng.uniform(-0.3, 0.3, k) * step
-        radii = r * rng.uniform(0.6, 1.0, k)
-        x, y = radii * np.sin(angles), radii * np.cos(angles)
-        lons = lon0 + x / (M_PER_DEG_LAT * math.cos(math.radians(lat0)))
-        lats = lat0 + y / M_PER_DEG_LAT
-        ring = list(zip(lons.tolist(), lats.tolist(), strict=True))
-        shells.append((*ring, ring[0]))
-    return shells
+    return star_polygons(rng, lon, lat, base, vertices)
 
 
 def _drones(rng: np.random.Generator, ids: list[str], span: float) -> list[Declaration]:
     """Circles of 0.3–3 km, bottom 0–150 m, top up to 1,500 m, 15–120 min."""
     n = len(ids)
-    lon, lat = _centres(rng, n)
+    lon, lat = centres(rng, n)
     radius = rng.uniform(300.0, 3000.0, n)
     lower = rng.uniform(0.0, 150.0, n)
     upper = lower + np.exp(rng.uniform(math.log(100.0), math.log(1350.0), n))
@@ -110,7 +91,7 @@ def _military(rng: np.random.Generator, ids: list[str], span: float) -> list[Dec
     thick anywhere in 0–15 km, 30 min–4 h."""
     n = len(ids)
     circle = rng.random(n) < 0.5
-    lon, lat = _centres(rng, n)
+    lon, lat = centres(rng, n)
     radius = rng.uniform(5_000.0, 40_000.0, n)
     shells = iter(_star_polygons(rng, int((~circle).sum()), 3_000.0, 15_000.0, (4, 8)))
     thickness = rng.uniform(1_000.0, 5_000.0, n)
@@ -150,7 +131,7 @@ def _routes(rng: np.random.Generator, ids: list[str], span: float) -> list[Decla
     legs = total[:, None] * weights / weights.sum(axis=1, keepdims=True)
     lon = np.empty((n, most))
     lat = np.empty((n, most))
-    lon[:, 0], lat[:, 0] = _centres(rng, n)
+    lon[:, 0], lat[:, 0] = centres(rng, n)
     towards, _, _ = WGS84.inv(lon[:, 0], lat[:, 0], np.full(n, 39.0), np.full(n, 34.8))
     heading = np.asarray(towards) + rng.uniform(-60.0, 60.0, n)
     for j in range(most - 1):
