@@ -52,6 +52,14 @@ class Settings:
     """The hub's URL as USSs reach it (uss_base_url of native operations); else per request."""
     dss_allow_http_base_urls: bool = False
     """Accept http:// (not only https://) uss_base_url values from USSs: development only."""
+    uss_notify_token: str | None = None
+    """A static bearer token the hub sends when it notifies USSs (see docs)."""
+    uss_notify_token_url: str | None = None
+    """An OAuth 2.0 token endpoint the hub gets its USS-notification tokens from."""
+    uss_notify_client_id: str | None = None
+    """The hub's client id at `uss_notify_token_url` (client credentials grant)."""
+    uss_notify_client_secret: str | None = None
+    """The hub's client secret at `uss_notify_token_url`."""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property

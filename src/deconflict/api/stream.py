@@ -33,6 +33,7 @@ from deconflict.application.acknowledge_notice import view
 from deconflict.application.hub import READ, Hub
 from deconflict.channel import delivery, interest, keys, notice_store, wakeups
 from deconflict.channel.runner import Runner, Timing
+from deconflict.channel.uss_tokens import TokenSource, UssTokens
 from deconflict.store.channel_tables import channel_head, notices
 
 log = logging.getLogger("deconflict.stream")
@@ -177,6 +178,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         hub.clock,
         keys.hub_signer(settings.data_dir),
         Timing.from_extra(settings.extra),
+        UssTokens(
+            TokenSource(
+                token=settings.uss_notify_token,
+                token_url=settings.uss_notify_token_url,
+                client_id=settings.uss_notify_client_id,
+                client_secret=settings.uss_notify_client_secret,
+            )
+        ),
     )
     broadcaster, recorder = Broadcaster(hub), Recorder(hub)
     app.state.channel = runner

@@ -1,5 +1,6 @@
 """The channel's background work in each API process: the sequencer, the webhook
-dispatcher and the escalation ladder, each a loop in a daemon thread.
+dispatcher, the dispatcher of notifications to USSs and the escalation ladder, each a
+loop in a daemon thread.
 
 Every process runs them; correctness needs none of them to be unique (the sequencer
 holds a row lock, deliveries and rungs are claimed with `SKIP LOCKED`). A pass that
@@ -18,12 +19,16 @@ from dataclasses import dataclass, field
 import httpx
 
 from deconflict.audit.checkpoint import CheckpointSigner
-from deconflict.channel import ladder, sequencer, wakeups, webhook
+from deconflict.channel import ladder, retry, sequencer, uss_notifications, wakeups, webhook
+from deconflict.channel.uss_tokens import TokenSource, UssTokens
 from deconflict.store.backend import Database
 
 log = logging.getLogger("deconflict.channel")
 WEBHOOK_SENDERS = 32
 """Concurrent webhook POSTs per process (they wait on the network, not the CPU)."""
+USS_TIMEOUT_S = 3.0
+"""A call to a USS gives up after this long (connect, send or read) and is retried: the
+standard expects USSs to answer at once, and one that hangs must not hold a sender."""
 
 
 @dataclass(frozen=True)
@@ -37,13 +42,15 @@ class Timing:
     (and adds at most this much to a notice's delivery)."""
     escalate_every_s: float = 0.5
     checkpoint_every_s: float = 1.0
-    webhook: webhook.Tuning = field(default_factory=webhook.Tuning)
+    webhook: retry.Tuning = field(default_factory=retry.Tuning)
+    uss: retry.Tuning = field(default_factory=lambda: retry.Tuning(timeout_s=USS_TIMEOUT_S))
 
     @classmethod
     def from_extra(cls, extra: dict) -> Timing:
         values = dict(extra.get("channel", {}))
-        tuning = webhook.Tuning(**values.pop("webhook", {}))
-        return cls(**values, webhook=tuning)
+        tuning = retry.Tuning(**values.pop("webhook", {}))
+        uss = retry.Tuning(**({"timeout_s": USS_TIMEOUT_S} | values.pop("uss", {})))
+        return cls(**values, webhook=tuning, uss=uss)
 
 
 class Runner:
@@ -55,11 +62,13 @@ class Runner:
         clock: Callable[[], float],
         signer: CheckpointSigner,
         timing: Timing | None = None,
+        uss_tokens: UssTokens | None = None,
     ) -> None:
         self.database = database
         self.clock = clock
         self.signer = signer
         self.timing = timing or Timing()
+        self.uss_tokens = uss_tokens or UssTokens(TokenSource())
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []
         self._unsigned_since: float | None = None
@@ -126,9 +135,15 @@ class Runner:
                 self.database, self.clock, client, self.timing.webhook, rng, pool
             )
 
+        def notify_usss() -> int:
+            return uss_notifications.dispatch_pass(
+                self.database, self.clock, client, self.uss_tokens, self.timing.uss, rng, pool
+            )
+
         loops = [
             ("sequencer", self.sequence_once, self.timing.poll_s, wakeups.QUEUED),
             ("dispatcher", dispatch, self.timing.poll_s, wakeups.SEQUENCED),
+            ("uss-dispatcher", notify_usss, self.timing.poll_s, wakeups.USS),
             (
                 "ladder",
                 lambda: ladder.escalate_pass(self.database, self.clock),
@@ -151,6 +166,7 @@ class Runner:
         self.stop_event.set()
         wakeups.QUEUED.notify()
         wakeups.SEQUENCED.notify()
+        wakeups.USS.notify()
         for thread in self.threads:
             thread.join(timeout=10)
         for close in getattr(self, "_closers", ()):

@@ -44,6 +44,8 @@ QUEUED = Wake()
 """Notices or audit events were committed by this process."""
 SEQUENCED = Wake()
 """The sequencer numbered notices (and made their deliveries)."""
+USS = Wake()
+"""Notifications to USSs were committed by this process (`uss_notifications`)."""
 
 
 def after_commit(connection: Connection, wake: Wake) -> None:
