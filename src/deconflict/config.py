@@ -103,4 +103,17 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         value = env.get(f"DECONFLICT_{name.upper()}")
         if value is not None:
             settings = replace(settings, **{name: _coerce(getattr(settings, name), value, name)})
+    _check(settings)
     return settings
+
+
+def _check(settings: Settings) -> None:
+    """Settings that only make sense together (a ValueError naming them otherwise)."""
+    if settings.uss_notify_token and settings.uss_notify_token_url:
+        raise ValueError("set uss_notify_token or uss_notify_token_url, not both")
+    if settings.uss_notify_token_url and not (
+        settings.uss_notify_client_id and settings.uss_notify_client_secret
+    ):
+        raise ValueError(
+            "uss_notify_token_url needs uss_notify_client_id and uss_notify_client_secret"
+        )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from channel_helpers import wait_for
 from dss_helpers import Authority, Dss, intent, new_id, volume4d
@@ -23,6 +24,8 @@ from live_server import PostgresCluster, fresh_database, running_server, setting
 from qualifier import schema_errors
 from service_helpers import circle_feature, collection, iso, make_party
 from uss_receiver import NOTIFY_PATH, Received, UssReceiver
+
+from deconflict.config import load_settings
 
 SUBS = "/dss/v1/subscriptions"
 OIR = "/dss/v1/operational_intent_references"
@@ -352,3 +355,26 @@ def test_tokens_from_a_token_endpoint(
             assert request.headers["authorization"] == basic
     finally:
         receiver.close()
+
+
+def test_token_settings_go_together() -> None:
+    """A token endpoint needs the hub's credentials, and excludes a static token."""
+    with pytest.raises(ValueError, match="needs uss_notify_client_id"):
+        load_settings(env={"DECONFLICT_USS_NOTIFY_TOKEN_URL": "https://auth.test/token"})
+    with pytest.raises(ValueError, match="not both"):
+        load_settings(
+            env={
+                "DECONFLICT_USS_NOTIFY_TOKEN": "t",
+                "DECONFLICT_USS_NOTIFY_TOKEN_URL": "https://auth.test/token",
+                "DECONFLICT_USS_NOTIFY_CLIENT_ID": "hub",
+                "DECONFLICT_USS_NOTIFY_CLIENT_SECRET": "s",
+            }
+        )
+    settings = load_settings(
+        env={
+            "DECONFLICT_USS_NOTIFY_TOKEN_URL": "https://auth.test/token",
+            "DECONFLICT_USS_NOTIFY_CLIENT_ID": "hub",
+            "DECONFLICT_USS_NOTIFY_CLIENT_SECRET": "s",
+        }
+    )
+    assert settings.uss_notify_client_id == "hub"

@@ -41,24 +41,13 @@ class TokenUnavailable(Exception):
 
 @dataclass(frozen=True)
 class TokenSource:
-    """Where the hub's outbound tokens come from (all None: it sends none)."""
+    """Where the hub's outbound tokens come from (all None: it sends none); the settings
+    are checked together when they are loaded (`config`)."""
 
     token: str | None = None
     token_url: str | None = None
     client_id: str | None = None
     client_secret: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.token and self.token_url:
-            raise ValueError("set uss_notify_token or uss_notify_token_url, not both")
-        if self.token_url and not (self.client_id and self.client_secret):
-            raise ValueError(
-                "uss_notify_token_url needs uss_notify_client_id and uss_notify_client_secret"
-            )
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.token or self.token_url)
 
 
 class UssTokens:
@@ -90,12 +79,14 @@ class UssTokens:
     def _fetch(
         self, client: httpx.Client, audience: str, now: float, timeout: float
     ) -> tuple[str, float]:
-        assert self.source.token_url and self.source.client_id and self.source.client_secret
+        source = self.source
+        if not (source.token_url and source.client_id and source.client_secret):
+            raise TokenUnavailable("uss_notify_token_url needs a client id and secret")
         try:
             answer = client.post(
-                self.source.token_url,
+                source.token_url,
                 data={"grant_type": "client_credentials", "scope": SCOPE, "audience": audience},
-                auth=(self.source.client_id, self.source.client_secret),
+                auth=(source.client_id, source.client_secret),
                 headers={"Accept": "application/json"},
                 timeout=timeout,
             )
