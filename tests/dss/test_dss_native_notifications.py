@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +26,13 @@ from qualifier import schema_errors
 from service_helpers import circle_feature, collection, iso, make_party
 from uss_receiver import NOTIFY_PATH, Received, UssReceiver
 
+from deconflict.application.hub import Hub
+from deconflict.application.retention import purge
+from deconflict.channel import uss_notifications
+from deconflict.channel.retry import Tuning
 from deconflict.config import load_settings
+from deconflict.store.backend import connect
+from deconflict.store.migrate import upgrade
 
 SUBS = "/dss/v1/subscriptions"
 OIR = "/dss/v1/operational_intent_references"
@@ -378,3 +385,29 @@ def test_token_settings_go_together() -> None:
         }
     )
     assert settings.uss_notify_client_id == "hub"
+
+
+def test_settled_notifications_leave_with_retention(tmp_path: Path) -> None:
+    """Delivered and dead rows older than the retention period go; pending ones stay."""
+    clock = [1_000_000.0]
+    database = connect(f"sqlite:///{tmp_path / 'retention.db'}")
+    upgrade(database)
+    hub = Hub(database, clock=lambda: clock[0])
+    note = uss_notifications.Notification("op", "https://uss.test", {"x": 1})
+    with database.write() as connection:
+        uss_notifications.queue(connection, [note] * 3, clock[0])
+    tuning = Tuning(max_attempts=1)
+    jobs = uss_notifications.claim(database, clock[0], tuning)
+    outcomes = [(jobs[0], None), (jobs[1], "HTTP 500")]  # delivered, dead; third pending
+    uss_notifications.settle(database, outcomes, hub.clock, tuning, random.Random(1))
+
+    def left() -> list[tuple[int, str]]:
+        with database.read() as connection:
+            query = sa.text("SELECT id, state FROM uss_notifications ORDER BY id")
+            return [(r.id, r.state) for r in connection.execute(query)]
+
+    purge(hub, 3600.0)
+    assert [state for _, state in left()] == ["delivered", "dead", "pending"]  # too recent
+    clock[0] += 7200.0
+    purge(hub, 3600.0)
+    assert left() == [(jobs[2].id, "pending")]
