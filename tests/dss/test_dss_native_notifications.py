@@ -23,7 +23,7 @@ from channel_helpers import wait_for
 from dss_helpers import Authority, Dss, intent, new_id, volume4d
 from live_server import PostgresCluster, fresh_database, running_server, settings_for
 from qualifier import schema_errors
-from service_helpers import circle_feature, collection, iso, make_party
+from service_helpers import box_ring, circle_feature, collection, iso, make_party, polygon_feature
 from uss_receiver import NOTIFY_PATH, Received, UssReceiver
 
 from deconflict.application.hub import Hub
@@ -411,3 +411,36 @@ def test_settled_notifications_leave_with_retention(tmp_path: Path) -> None:
     clock[0] += 7200.0
     purge(hub, 3600.0)
     assert left() == [(jobs[2].id, "pending")]
+
+
+def test_an_approval_that_releases_a_pending_operation_is_notified(
+    dss_backend: str,
+    postgres_cluster: PostgresCluster | None,
+    key_dir: str,
+    authority: Authority,
+    tmp_path: Path,
+) -> None:
+    """Pending reads Accepted to USSs; its approval is a new version, hence a new OVN."""
+    receiver = UssReceiver().start()
+    try:
+        with hub(dss_backend, postgres_cluster, key_dir, authority, tmp_path) as dss:
+            admin = dss.service.admin()
+            for party in ("blue", "red"):
+                make_party(admin, party)
+            blue, red, uss = dss.service.client("blue"), dss.service.client("red"), dss.uss("u")
+            zone = polygon_feature("red-zone", "red", box_ring(LNG, LAT, 0.05))
+            declared = red.post("/v1/zones", json={"geojson": collection(zone), "binds": []})
+            assert declared.status_code == 201, declared.text
+            sid = subscribe(uss, receiver.url)
+            ident = new_id()
+            submitted = blue.post("/v1/operations", json=native(ident))
+            assert submitted.json()["state"] == "pending", submitted.text
+            waiting = check(next_notification(receiver, 1), ident, sid, 1)["operational_intent"]
+            assert waiting["reference"]["state"] == "Accepted"
+            assert red.post(f"/v1/operations/{ident}:approve").status_code == 200
+            approved = check(next_notification(receiver, 2), ident, sid, 2)["operational_intent"]
+            assert approved == served(uss, ident)
+            assert approved["reference"]["version"] == waiting["reference"]["version"] + 1
+            assert approved["reference"]["ovn"] != waiting["reference"]["ovn"]
+    finally:
+        receiver.close()

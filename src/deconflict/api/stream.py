@@ -29,6 +29,7 @@ from fastapi import APIRouter, FastAPI, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from deconflict.api.deps import CallerDep, HubDep
+from deconflict.application import dss_native_notify
 from deconflict.application.acknowledge_notice import view
 from deconflict.application.hub import READ, Hub
 from deconflict.channel import delivery, interest, keys, notice_store, wakeups
@@ -185,6 +186,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 client_id=settings.uss_notify_client_id,
                 client_secret=settings.uss_notify_client_secret,
             )
+        ),
+        released=lambda connection, operation, now: dss_native_notify.changed(
+            connection, None, operation, now
         ),
     )
     broadcaster, recorder = Broadcaster(hub), Recorder(hub)

@@ -63,12 +63,14 @@ class Runner:
         signer: CheckpointSigner,
         timing: Timing | None = None,
         uss_tokens: UssTokens | None = None,
+        released: ladder.Released | None = None,
     ) -> None:
         self.database = database
         self.clock = clock
         self.signer = signer
         self.timing = timing or Timing()
         self.uss_tokens = uss_tokens or UssTokens(TokenSource())
+        self.released = released
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []
         self._unsigned_since: float | None = None
@@ -146,7 +148,7 @@ class Runner:
             ("uss-dispatcher", notify_usss, self.timing.poll_s, wakeups.USS),
             (
                 "ladder",
-                lambda: ladder.escalate_pass(self.database, self.clock),
+                lambda: ladder.escalate_pass(self.database, self.clock, released=self.released),
                 self.timing.escalate_every_s,
                 None,
             ),
