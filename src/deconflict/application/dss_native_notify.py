@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from implicitdict import ImplicitDict
 from sqlalchemy.engine import Connection
@@ -110,6 +111,7 @@ def _tell(
     window: tuple[float, float],
     now: float,
 ) -> None:
+    """Bump the subscriptions the change concerns; queue one call per subscriber USS."""
     concerned = bump_concerned(connection, boxes, window, now, intents=True)
     if not concerned:
         return
@@ -121,7 +123,7 @@ def _tell(
     queued = []
     for url, subscriptions in sorted(by_url.items()):
         record = subscriptions[0][0]
-        body: dict = {
+        body: dict[str, Any] = {
             "operational_intent_id": entity_id,
             "subscriptions": [
                 {"subscription_id": s.id, "notification_index": index} for s, index in subscriptions
