@@ -29,7 +29,7 @@ from uss_receiver import NOTIFY_PATH, Received, UssReceiver
 from deconflict.application.hub import Hub
 from deconflict.application.retention import purge
 from deconflict.channel import uss_notifications
-from deconflict.channel.retry import Tuning
+from deconflict.channel.webhook import Tuning
 from deconflict.config import load_settings
 from deconflict.store.backend import connect
 from deconflict.store.migrate import upgrade

@@ -1,6 +1,6 @@
 """The channel's background work in each API process: the sequencer, the webhook
-dispatcher, the dispatcher of notifications to USSs and the escalation ladder, each a
-loop in a daemon thread.
+dispatcher, the escalation ladder and the dispatcher of the hub's notifications to USSs
+(`uss_notifications`), each a loop in a daemon thread.
 
 Every process runs them; correctness needs none of them to be unique (the sequencer
 holds a row lock, deliveries and rungs are claimed with `SKIP LOCKED`). A pass that
@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 import httpx
 
 from deconflict.audit.checkpoint import CheckpointSigner
-from deconflict.channel import ladder, retry, sequencer, uss_notifications, wakeups, webhook
+from deconflict.channel import ladder, sequencer, wakeups, webhook
+from deconflict.channel.uss_notifications import UssDispatcher
 from deconflict.channel.uss_tokens import TokenSource, UssTokens
 from deconflict.store.backend import Database
 
@@ -42,14 +43,15 @@ class Timing:
     (and adds at most this much to a notice's delivery)."""
     escalate_every_s: float = 0.5
     checkpoint_every_s: float = 1.0
-    webhook: retry.Tuning = field(default_factory=retry.Tuning)
-    uss: retry.Tuning = field(default_factory=lambda: retry.Tuning(timeout_s=USS_TIMEOUT_S))
+    webhook: webhook.Tuning = field(default_factory=webhook.Tuning)
+    uss: webhook.Tuning = field(default_factory=lambda: webhook.Tuning(timeout_s=USS_TIMEOUT_S))
+    """The hub's calls to USSs: the webhooks' rules, a shorter timeout."""
 
     @classmethod
     def from_extra(cls, extra: dict) -> Timing:
         values = dict(extra.get("channel", {}))
-        tuning = retry.Tuning(**values.pop("webhook", {}))
-        uss = retry.Tuning(**({"timeout_s": USS_TIMEOUT_S} | values.pop("uss", {})))
+        tuning = webhook.Tuning(**values.pop("webhook", {}))
+        uss = webhook.Tuning(**{"timeout_s": USS_TIMEOUT_S, **values.pop("uss", {})})
         return cls(**values, webhook=tuning, uss=uss)
 
 
@@ -71,6 +73,7 @@ class Runner:
         self.timing = timing or Timing()
         self.uss_tokens = uss_tokens or UssTokens(TokenSource())
         self.released = released
+        """Told of operations the ladder's policy releases (see `ladder.Released`)."""
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []
         self._unsigned_since: float | None = None
@@ -137,15 +140,9 @@ class Runner:
                 self.database, self.clock, client, self.timing.webhook, rng, pool
             )
 
-        def notify_usss() -> int:
-            return uss_notifications.dispatch_pass(
-                self.database, self.clock, client, self.uss_tokens, self.timing.uss, rng, pool
-            )
-
         loops = [
             ("sequencer", self.sequence_once, self.timing.poll_s, wakeups.QUEUED),
             ("dispatcher", dispatch, self.timing.poll_s, wakeups.SEQUENCED),
-            ("uss-dispatcher", notify_usss, self.timing.poll_s, wakeups.USS),
             (
                 "ladder",
                 lambda: ladder.escalate_pass(self.database, self.clock, released=self.released),
@@ -162,6 +159,17 @@ class Runner:
             )
             thread.start()
             self.threads.append(thread)
+        uss = UssDispatcher(
+            self.database,
+            self.clock,
+            self.timing.uss,
+            self.uss_tokens,
+            self.timing.poll_s,
+            self.stop_event,
+        )
+        thread = threading.Thread(target=uss.run, name="channel-uss-dispatcher", daemon=True)
+        thread.start()
+        self.threads.append(thread)
         self._closers = (client.close, lambda: pool.shutdown(wait=False))
 
     def stop(self) -> None:

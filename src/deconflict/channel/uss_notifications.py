@@ -5,11 +5,15 @@ subscription a change concerns (`notifyOperationalIntentDetailsChanged`: a POST 
 PutOperationalIntentDetailsParameters to `{uss_base_url}/uss/v1/operational_intents`).
 The hub manages its native parties' operations, so it does: the use case queues one row
 per subscriber USS here, in the transaction of the change (`queue`, never an HTTP call
-there), and a dispatcher in every process POSTs them with the webhook machinery
-(`retry`): leased, retried with exponential backoff and jitter, dead after the last
-attempt; at least once (the body's `notification_index` lets a USS order them and spot
-a repeat). Each call carries the hub's bearer token (`uss_tokens`) and times out
-quickly: a USS that hangs only delays its own notifications.
+there), and a dispatcher in every process (`UssDispatcher`, started by the runner) sends
+them as webhook deliveries are sent: due rows leased in a short transaction (`FOR UPDATE
+SKIP LOCKED` on PostgreSQL), the POST outside any transaction, then the outcome written:
+delivered, retried after the webhooks' exponential backoff with jitter
+(`webhook.backoff`, `webhook.Tuning`), or dead after the last attempt. At least once: a
+process killed mid-send leaves its lease to expire and the row is sent again (the
+body's `notification_index` lets a USS spot a repeat). Each call carries the hub's
+bearer token (`uss_tokens`) and times out quickly: a USS that hangs only delays its own
+notifications.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,8 +32,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from uas_standards.astm.f3548.v21.api import OPERATIONS, OperationID
 
-from deconflict.channel import retry, wakeups
+from deconflict.channel import wakeups
 from deconflict.channel.uss_tokens import TokenUnavailable, UssTokens
+from deconflict.channel.webhook import Tuning, backoff
 from deconflict.store.backend import Database
 from deconflict.store.dss_tables import uss_notifications
 
@@ -95,41 +102,74 @@ def due(database: Database, now: float) -> bool:
         return connection.execute(_DUE, {"now": now}).first() is not None
 
 
-def claim(database: Database, now: float, tuning: retry.Tuning, limit: int = 100) -> list[Job]:
-    """Due notifications, leased to this process."""
+def claim(database: Database, now: float, tuning: Tuning, limit: int = 100) -> list[Job]:
+    """Due notifications, oldest first, leased to this process for `tuning.lease_s`."""
     with database.write() as connection:
-        rows = retry.lease(connection, uss_notifications, now, tuning, limit)
+        query = (
+            sa.select(uss_notifications)
+            .where(
+                uss_notifications.c.state == "pending", uss_notifications.c.next_attempt_at <= now
+            )
+            .order_by(uss_notifications.c.next_attempt_at, uss_notifications.c.id)
+            .limit(limit)
+        )
+        if connection.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = connection.execute(query).all()
+        if rows:
+            connection.execute(
+                uss_notifications.update()
+                .where(uss_notifications.c.id.in_([r.id for r in rows]))
+                .values(next_attempt_at=now + tuning.lease_s)
+            )
     return [Job(r.id, r.url, r.body.encode(), r.attempts) for r in rows]
 
 
-def send(client: httpx.Client, tokens: UssTokens, job: Job, tuning: retry.Tuning) -> str | None:
+def send(client: httpx.Client, tokens: UssTokens, job: Job, tuning: Tuning) -> str | None:
     """POST one notification; None on a 2xx answer (the definition: 204), else why not."""
     try:
         headers = tokens.headers(client, job.url, tuning.timeout_s)
     except TokenUnavailable as error:
         return str(error)[:500]
     headers["Content-Type"] = "application/json"
-    return retry.post(client, job.url, job.body, headers, timeout=tuning.timeout_s)
+    try:
+        answer = client.post(job.url, content=job.body, headers=headers, timeout=tuning.timeout_s)
+    except httpx.HTTPError as error:
+        return f"{type(error).__name__}: {error}"[:500]
+    return None if 200 <= answer.status_code < 300 else f"HTTP {answer.status_code}"
 
 
 def settle(
     database: Database,
-    outcomes: list[tuple[Job, str | None]],
+    outcomes: Sequence[tuple[Job, str | None]],
     clock: Callable[[], float],
-    tuning: retry.Tuning,
+    tuning: Tuning,
     rng: random.Random,
 ) -> None:
-    """Record the outcomes of one claimed batch, in one transaction."""
+    """Record the outcomes of one claimed batch, in one transaction: delivered, retried
+    after a backoff, or dead after the last attempt (kept, and logged)."""
     if not outcomes:
         return
     now = clock()
     with database.write() as connection:
         for job, error in outcomes:
-            state = retry.settle(
-                connection, uss_notifications, job.id, job.attempts, error, now, tuning, rng
-            )
-            if state == "dead":
+            attempts = job.attempts + 1
+            values: dict[str, Any]
+            if error is None:
+                values = {"state": "delivered", "delivered_at": now, "last_error": None}
+            elif attempts >= tuning.max_attempts:
+                values = {"state": "dead", "last_error": error}
                 log.warning("USS notification %d to %s is dead: %s", job.id, job.url, error)
+            else:
+                values = {
+                    "last_error": error,
+                    "next_attempt_at": now + backoff(attempts, tuning, rng),
+                }
+            connection.execute(
+                uss_notifications.update()
+                .where(uss_notifications.c.id == job.id)
+                .values(attempts=attempts, **values)
+            )
 
 
 def dispatch_pass(
@@ -137,9 +177,9 @@ def dispatch_pass(
     clock: Callable[[], float],
     client: httpx.Client,
     tokens: UssTokens,
-    tuning: retry.Tuning,
+    tuning: Tuning,
     rng: random.Random,
-    pool: Any = None,
+    pool: ThreadPoolExecutor | None = None,
 ) -> int:
     """Claim what is due, send it (concurrently when given a thread `pool`), record it."""
     if not due(database, clock()):
@@ -152,3 +192,46 @@ def dispatch_pass(
     outcomes = [one(job) for job in jobs] if pool is None else list(pool.map(one, jobs))
     settle(database, outcomes, clock, tuning, rng)
     return len(jobs)
+
+
+SENDERS = 8
+"""Calls to USSs in flight at once per process (they wait on the network)."""
+
+
+class UssDispatcher:
+    """The loop of one process: woken by its own commits (`wakeups.USS`), polling every
+    `poll_s` for other processes' rows and retries, until `stop` is set."""
+
+    def __init__(
+        self,
+        database: Database,
+        clock: Callable[[], float],
+        tuning: Tuning,
+        tokens: UssTokens,
+        poll_s: float,
+        stop: threading.Event,
+    ) -> None:
+        self.database, self.clock, self.tuning, self.tokens = database, clock, tuning, tokens
+        self.poll_s, self.stop = poll_s, stop
+
+    def run(self) -> None:
+        flag = wakeups.USS.subscribe()
+        limits = httpx.Limits(max_connections=SENDERS, max_keepalive_connections=SENDERS)
+        client = httpx.Client(timeout=self.tuning.timeout_s, limits=limits)
+        pool = ThreadPoolExecutor(SENDERS, thread_name_prefix="uss-notify")
+        rng = random.Random()
+        try:
+            while not self.stop.is_set():
+                try:
+                    busy = dispatch_pass(
+                        self.database, self.clock, client, self.tokens, self.tuning, rng, pool
+                    )
+                except Exception:  # logged; the next tick retries
+                    log.exception("channel uss-dispatcher pass failed")
+                    busy = 0
+                if not busy:
+                    wakeups.wait(flag, self.poll_s)
+        finally:
+            wakeups.USS.unsubscribe(flag)
+            pool.shutdown(wait=False)
+            client.close()

@@ -6,10 +6,11 @@ t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`` (the timestamp is 
 too, so a receiver refuses replays older than its tolerance). ``Deconflict-Notice`` is
 the notice id: delivery is at least once, receivers de-duplicate on it.
 
-Deliveries are rows of `deliveries`, leased, retried and dead-lettered by `retry` (as
-the hub's notifications to USSs are): the POST happens outside any transaction; the
-outcome is written after. A process killed mid-send leaves the lease to expire, and the
-delivery is tried again: nothing is lost, a receiver may see a duplicate id.
+Deliveries are claimed in a short transaction that pushes their next attempt one lease
+into the future (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so workers never claim the same
+row; the write lock on SQLite); the POST happens outside any transaction; the outcome is
+written after. A process killed mid-send leaves the lease to expire, and the delivery is
+tried again: nothing is lost, a receiver may see a duplicate id.
 """
 
 from __future__ import annotations
@@ -22,15 +23,24 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
-from deconflict.channel import delivery, notice_store, outbox, render, retry
-from deconflict.channel.retry import Tuning
+from deconflict.channel import delivery, notice_store, outbox, render
 from deconflict.store import party as party_store
 from deconflict.store.backend import Database
 from deconflict.store.channel_tables import deliveries
 
 SIGNATURE_HEADER = "Deconflict-Signature"
 NOTICE_HEADER = "Deconflict-Notice"
+
+
+@dataclass(frozen=True)
+class Tuning:
+    base_delay_s: float = 1.0
+    max_delay_s: float = 300.0
+    max_attempts: int = 8
+    lease_s: float = 30.0
+    timeout_s: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,12 @@ def verify(secret: str, header: str, body: bytes, now: float, tolerance_s: float
     return hmac.compare_digest(sign(secret, timestamp, body), header)
 
 
+def backoff(attempts: int, tuning: Tuning, rng: random.Random) -> float:
+    """Delay before attempt `attempts + 1`: exponential, capped, with equal jitter."""
+    ceiling = min(tuning.max_delay_s, tuning.base_delay_s * 2 ** max(attempts - 1, 0))
+    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
 def body(row: Any, languages: tuple[str, ...], timezone: str) -> bytes:
     from deconflict.audit.canonical import canonical_json
 
@@ -84,9 +100,22 @@ def body(row: Any, languages: tuple[str, ...], timezone: str) -> bytes:
 def claim(database: Database, now: float, tuning: Tuning, limit: int = 100) -> list[Job]:
     """Due deliveries, leased to this process."""
     with database.write() as connection:
-        rows = retry.lease(connection, deliveries, now, tuning, limit)
+        query = (
+            sa.select(deliveries)
+            .where(deliveries.c.state == "pending", deliveries.c.next_attempt_at <= now)
+            .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+            .limit(limit)
+        )
+        if connection.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = connection.execute(query).all()
         if not rows:
             return []
+        connection.execute(
+            deliveries.update()
+            .where(deliveries.c.id.in_([r.id for r in rows]))
+            .values(next_attempt_at=now + tuning.lease_s)
+        )
         jobs = []
         parties: dict[str, Any] = {}
         for row in rows:
@@ -126,7 +155,13 @@ def send(client: httpx.Client, job: Job, now: float) -> str | None:
         SIGNATURE_HEADER: sign(job.secret, int(now), job.body),
         NOTICE_HEADER: job.notice,
     }
-    return retry.post(client, job.url, job.body, headers)
+    try:
+        answer = client.post(job.url, content=job.body, headers=headers)
+    except httpx.HTTPError as error:
+        return f"{type(error).__name__}: {error}"[:500]
+    if 200 <= answer.status_code < 300:
+        return None
+    return f"HTTP {answer.status_code}"
 
 
 def settle(
@@ -152,12 +187,32 @@ def settle(
 def _settle_one(
     connection: Any, job: Job, error: str | None, now: float, tuning: Tuning, rng: random.Random
 ) -> None:
-    state = retry.settle(
-        connection, deliveries, job.delivery, job.attempts, error, now, tuning, rng
-    )
-    if state == "dead":
+    attempts = job.attempts + 1
+    where = deliveries.c.id == job.delivery
+    if error is None:
+        connection.execute(
+            deliveries.update()
+            .where(where)
+            .values(state="delivered", attempts=attempts, delivered_at=now, last_error=None)
+        )
+    elif attempts >= tuning.max_attempts:
+        connection.execute(
+            deliveries.update()
+            .where(where)
+            .values(state="dead", attempts=attempts, last_error=error)
+        )
         payload = {"to": job.party, "channel": "webhook", "dead": True, "error": error}
         outbox.recorded(connection, "notice.escalated", "hub", [job.notice], payload, now)
+    else:
+        connection.execute(
+            deliveries.update()
+            .where(where)
+            .values(
+                attempts=attempts,
+                last_error=error,
+                next_attempt_at=now + backoff(attempts, tuning, rng),
+            )
+        )
 
 
 def dispatch_pass(
