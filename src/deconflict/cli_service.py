@@ -182,7 +182,11 @@ def backup(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.command == "serve":
-        return serve(_settings(args))
+        try:
+            settings = _settings(args)
+        except ValueError as error:  # an unknown or inconsistent setting
+            return _fail(err, f"configuration: {error}")
+        return serve(settings)
     if args.command == "demo":
         return demo(args, out)
     if args.command == "token":

@@ -52,6 +52,14 @@ class Settings:
     """The hub's URL as USSs reach it (uss_base_url of native operations); else per request."""
     dss_allow_http_base_urls: bool = False
     """Accept http:// (not only https://) uss_base_url values from USSs: development only."""
+    uss_notify_token: str | None = None
+    """A static bearer token the hub sends when it notifies USSs (see docs)."""
+    uss_notify_token_url: str | None = None
+    """An OAuth 2.0 token endpoint the hub gets its USS-notification tokens from."""
+    uss_notify_client_id: str | None = None
+    """The hub's client id at `uss_notify_token_url` (client credentials grant)."""
+    uss_notify_client_secret: str | None = None
+    """The hub's client secret at `uss_notify_token_url`."""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -95,4 +103,17 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         value = env.get(f"DECONFLICT_{name.upper()}")
         if value is not None:
             settings = replace(settings, **{name: _coerce(getattr(settings, name), value, name)})
+    _check(settings)
     return settings
+
+
+def _check(settings: Settings) -> None:
+    """Settings that only make sense together (a ValueError naming them otherwise)."""
+    if settings.uss_notify_token and settings.uss_notify_token_url:
+        raise ValueError("set uss_notify_token or uss_notify_token_url, not both")
+    if settings.uss_notify_token_url and not (
+        settings.uss_notify_client_id and settings.uss_notify_client_secret
+    ):
+        raise ValueError(
+            "uss_notify_token_url needs uss_notify_client_id and uss_notify_client_secret"
+        )

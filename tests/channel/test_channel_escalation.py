@@ -225,11 +225,14 @@ def test_the_pair_policy_accepts_after_the_ladder_is_exhausted(hub: Hub, key_dir
     submit_operation(hub, coalition, declaration(op(ident, "coalition")))
     settle(hub, key_dir)
     clock: Clock = hub.clock  # type: ignore[assignment]
-    taken = 0
+    taken, released = 0, []
     for _ in range(5):
         clock.now += 60.0
-        taken += ladder.escalate_pass(hub.database, clock)
+        taken += ladder.escalate_pass(
+            hub.database, clock, released=lambda _, o, now: released.append((o.id, o.state))
+        )
     assert taken == 3
+    assert released == [(ident, "accepted")]  # the use cases are told of the release
     with hub.database.read() as connection:
         row = connection.execute(
             sa.text("SELECT state FROM operations WHERE id = :i"), {"i": ident}

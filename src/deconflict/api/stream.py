@@ -29,10 +29,12 @@ from fastapi import APIRouter, FastAPI, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from deconflict.api.deps import CallerDep, HubDep
+from deconflict.application import dss_native_notify
 from deconflict.application.acknowledge_notice import view
 from deconflict.application.hub import READ, Hub
 from deconflict.channel import delivery, interest, keys, notice_store, wakeups
 from deconflict.channel.runner import Runner, Timing
+from deconflict.channel.uss_tokens import TokenSource, UssTokens
 from deconflict.store.channel_tables import channel_head, notices
 
 log = logging.getLogger("deconflict.stream")
@@ -176,6 +178,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         hub.clock,
         keys.hub_signer(settings.data_dir),
         Timing.from_extra(settings.extra),
+        UssTokens(
+            TokenSource(
+                token=settings.uss_notify_token,
+                token_url=settings.uss_notify_token_url,
+                client_id=settings.uss_notify_client_id,
+                client_secret=settings.uss_notify_client_secret,
+            )
+        ),
+        released=lambda connection, operation, now: dss_native_notify.changed(
+            connection, None, operation, now
+        ),
     )
     broadcaster, recorder = Broadcaster(hub), Recorder(hub)
     app.state.channel = runner

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from deconflict.application import dss_native_notify
 from deconflict.application.hub import READ, WRITE, Caller, Hub
 from deconflict.channel import approval, keys, notice_store, outbox, render
 from deconflict.channel.kinds import NoticeKind
@@ -132,7 +133,11 @@ def acknowledge(
         if done.rowcount:
             outbox.recorded(connection, "notice.acknowledged", party, [ident], payload, now)
             if row.kind == NoticeKind.ZONE_ENTRY and row.about:
-                approval.release(connection, row.about[0], party, now, reason="acknowledged")
+                released = approval.release(
+                    connection, row.about[0], party, now, reason="acknowledged"
+                )
+                if released is not None:
+                    dss_native_notify.changed(connection, None, released, now)
         row = notice_store.get(connection, ident)
     return view(row)
 

@@ -25,6 +25,7 @@ from deconflict.model.zone import Zone
 from deconflict.store import operation as operation_store
 from deconflict.store import space_index
 from deconflict.store import zone as zone_store
+from deconflict.store.dss_subscriptions import OWNER_KIND as SUBSCRIPTION
 
 _FULL = MAX_ALTITUDE_M - MIN_ALTITUDE_M
 
@@ -37,6 +38,9 @@ class Neighbourhood:
     operations: dict[str, Operation]
     zones: dict[str, Zone]
     boxes: list[tuple[float, ...]]
+    subscriptions: tuple[str, ...] = ()
+    """DSS subscriptions whose boxes meet the probe (the index answers for them too):
+    none, and no USS need be told of the declaration (`dss_native_notify`)."""
 
     def fingerprint(self) -> tuple[dict[str, int], dict[str, tuple]]:
         """The versions (zones: binding states) the check was made against."""
@@ -82,7 +86,7 @@ def neighbourhood(
     `boxes` are its probe boxes, if the caller made them already."""
     if boxes is None:
         boxes = probe(declaration, policy, for_suggestions=for_suggestions)
-    operation_ids, zone_ids = _owners(connection, declaration, boxes)
+    operation_ids, zone_ids, subscription_ids = _owners(connection, declaration, boxes)
     operations = {o.id: o for o in operation_store.get_many(connection, operation_ids)}
     zones = {z.id: z for z in zone_store.get_many(connection, zone_ids) if z.in_force}
     airspace = Airspace(policy)
@@ -90,26 +94,31 @@ def neighbourhood(
         [o.declaration for o in operations.values() if o.in_force]
         + [z.in_force for z in zones.values() if z.in_force is not None]
     )
-    return Neighbourhood(airspace, operations, zones, boxes)
+    return Neighbourhood(airspace, operations, zones, boxes, subscription_ids)
 
 
 def _owners(
     connection: Connection, declaration: Declaration, boxes: list
-) -> tuple[list[str], list[str]]:
-    """Ids of the operations and zones (not `declaration` itself) whose boxes meet these."""
+) -> tuple[list[str], list[str], tuple[str, ...]]:
+    """Ids of the operations and zones (not `declaration` itself), and of the DSS
+    subscriptions, whose boxes meet these."""
     owners = space_index.owners_meeting(connection, boxes)
     operation_ids = sorted(i for kind, i in owners if kind == "operation" and i != declaration.id)
     zone_ids = sorted(i for kind, i in owners if kind == "zone" and i != declaration.id)
-    return operation_ids, zone_ids
+    subscription_ids = tuple(sorted(i for kind, i in owners if kind == SUBSCRIPTION))
+    return operation_ids, zone_ids, subscription_ids
 
 
 def unchanged(connection: Connection, declaration: Declaration, near: Neighbourhood) -> bool:
     """Whether what meets `near.boxes` now is exactly what `near` was built from, at the
-    same versions: then a check made on `near` (outside the write transaction) stands.
+    same versions: then a check made on `near` (outside the write transaction) stands,
+    and so do the subscriptions it found.
 
     Cheap: the index query and two narrow look-ups, no documents and no engine.
     """
-    operation_ids, zone_ids = _owners(connection, declaration, near.boxes)
+    operation_ids, zone_ids, subscription_ids = _owners(connection, declaration, near.boxes)
+    if subscription_ids != near.subscriptions:
+        return False
     operations, zones = near.fingerprint()
     # Zones with no version in force were left out of `near`; they must still not be.
     zone_states = zone_store.states(connection, zone_ids)

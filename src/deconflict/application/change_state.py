@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from deconflict.application import dss_native_notify
 from deconflict.application.hub import WRITE, Caller, Hub
 from deconflict.application.outcome import Decision
 from deconflict.application.submit_operation import remember, replay
@@ -56,6 +57,7 @@ def change_state(
         operation_store.replace(connection, changed, current.version, None)
         actor = caller.party or caller.subject
         outbox.changed(connection, changed, f"operation.{target}", actor, hub.clock())
+        dss_native_notify.changed(connection, current, changed, hub.clock())
         if caller.party is not None:
             remember(connection, caller.party, idempotency_key, request_hash, changed, hub.clock())
     return Decision(changed, None)
@@ -91,4 +93,5 @@ def approve(hub: Hub, caller: Caller, ident: str) -> Operation:
             hub.clock(),
         )
         approval.acknowledge_entry(connection, ident, party, caller.subject, hub.clock())
+        dss_native_notify.changed(connection, current, changed, hub.clock())
     return changed

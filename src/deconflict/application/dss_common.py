@@ -39,6 +39,7 @@ from deconflict.model.dss_volume import (
 )
 from deconflict.model.errors import NotAllowed
 from deconflict.model.operation import Operation
+from deconflict.model.operation_state import IN_FORCE
 from deconflict.store import dss_availability, dss_intents, dss_subscriptions, space_index
 from deconflict.store import operation as operation_store
 from deconflict.store.dss_constraints import ConstraintRecord
@@ -230,16 +231,19 @@ def intents_meeting(
     return Airspace(intents, natives)
 
 
-def notify(
+def bump_concerned(
     connection: Connection,
     boxes: Iterable[Any],
     window: tuple[float, float],
     now: float,
     *,
     intents: bool,
-) -> list[dict[str, Any]]:
-    """Bump the notification index of every live subscription this change concerns and
-    say whom the changing USS must notify (the standard's SubscriberToNotify list)."""
+) -> list[tuple[SubscriptionRecord, int]]:
+    """Add one to the notification index of every live subscription a change of these
+    boxes and this time window concerns (notifying for intents, or for constraints);
+    each with its new index, in id order. Whoever manages the changed entity must then
+    notify them: the changing USS (`notify`), or the hub for its own operations
+    (`dss_native_notify`)."""
     found = dss_subscriptions.get_many(connection, dss_subscriptions.meeting(connection, boxes))
     concerned = [
         s.id
@@ -250,9 +254,35 @@ def notify(
         and window[0] < s.time_end
     ]
     indexes = dss_subscriptions.bump(connection, concerned)
+    return [(found[ident], indexes[ident]) for ident in sorted(concerned)]
+
+
+def notify(
+    connection: Connection,
+    boxes: Iterable[Any],
+    window: tuple[float, float],
+    now: float,
+    *,
+    intents: bool,
+) -> list[dict[str, Any]]:
+    """Bump the notification index of every live subscription this change concerns and
+    say whom the changing USS must notify (the standard's SubscriberToNotify list)."""
     by_url: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for ident in sorted(concerned):
-        by_url[found[ident].uss_base_url].append(
-            {"subscription_id": ident, "notification_index": indexes[ident]}
+    for record, index in bump_concerned(connection, boxes, window, now, intents=intents):
+        by_url[record.uss_base_url].append(
+            {"subscription_id": record.id, "notification_index": index}
         )
     return [{"subscriptions": subs, "uss_base_url": url} for url, subs in sorted(by_url.items())]
+
+
+def find_native(connection: Connection, entity_id: str) -> Operation | None:
+    """The native operation known on the DSS API as `entity_id`: its own id, or one whose
+    derived UUID it is (found among the ids of operations in force)."""
+    direct = operation_store.get(connection, entity_id)
+    if direct is not None:
+        return direct
+    in_force = [str(s) for s in IN_FORCE]
+    for ident in dss_intents.native_ids(connection, in_force):
+        if native_entity_id(ident) == entity_id:
+            return operation_store.get(connection, ident)
+    return None

@@ -86,6 +86,7 @@ def implicit_subscription(
         time_start=window[0],
         time_end=window[1],
         extents=extents,
+        hub_url=caller.hub_url,
     )
     dss_subscriptions.insert(connection, record, boxes)
     dss_record.subscription_changed(connection, record, "created", caller.party, now)

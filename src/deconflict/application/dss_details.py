@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from deconflict.application.dss_common import UssCaller, native_key, native_reference
-from deconflict.application.dss_intents import find_native
+from deconflict.application.dss_common import (
+    UssCaller,
+    find_native,
+    native_key,
+    native_reference,
+)
 from deconflict.application.hub import Hub
 from deconflict.geo.altitude import AltitudeReference, reference_margin
 from deconflict.geo.footprint import outline_footprint

@@ -29,6 +29,7 @@ from deconflict.application.dss_common import (
     area_boxes,
     availabilities,
     declaration_of,
+    find_native,
     intent_reference,
     intents_meeting,
     native_reference,
@@ -54,13 +55,12 @@ from deconflict.model.dss import (
     IntentState,
     UssDown,
     check_uuid,
-    native_entity_id,
     new_ovn,
     require_intent_transition,
 )
 from deconflict.model.errors import NotFound
 from deconflict.model.operation import Operation
-from deconflict.model.operation_state import IN_FORCE, OperationState
+from deconflict.model.operation_state import OperationState
 from deconflict.store import dss_availability, dss_intents, locks
 from deconflict.store import operation as operation_store
 from deconflict.store.dss_intents import IntentRecord
@@ -77,19 +77,6 @@ def query_intents(hub: Hub, caller: UssCaller, params: dict[str, Any]) -> dict[s
     references += [native_reference(o, caller) for o in found.natives.values()]
     references.sort(key=lambda r: r["id"])
     return {"operational_intent_references": references}
-
-
-def find_native(connection: Any, entity_id: str) -> Operation | None:
-    """The native operation known on the DSS API as `entity_id`: its own id, or one whose
-    derived UUID it is (found among the ids of operations in force)."""
-    direct = operation_store.get(connection, entity_id)
-    if direct is not None:
-        return direct
-    in_force = [str(s) for s in IN_FORCE]
-    for ident in dss_intents.native_ids(connection, in_force):
-        if native_entity_id(ident) == entity_id:
-            return operation_store.get(connection, ident)
-    return None
 
 
 def get_intent(hub: Hub, caller: UssCaller, entity_id: str) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from deconflict.model.dss import (
 )
 from deconflict.model.dss_volume import parse_volume4d
 from deconflict.model.errors import NotAllowed, NotFound
-from deconflict.store import dss_constraints, dss_intents, dss_subscriptions, space_index
+from deconflict.store import dss_constraints, dss_intents, dss_subscriptions, locks, space_index
 from deconflict.store.dss_subscriptions import SubscriptionRecord
 
 STRATEGIC = "utm.strategic_coordination"
@@ -110,6 +110,10 @@ def put_subscription(
         raise DssBadRequest("a subscription lasts at most 24 hours")
     boxes = boxes_of(declaration_of(subscription_id, "-", [volume], operation=False))
     with hub.database.write() as connection:
+        # PostgreSQL: the cells of its area, as an intent's or a native plan's write takes
+        # them, so that a change there either is seen in this answer or bumps this
+        # subscription (and is notified), never neither.
+        locks.lock_cells_for(connection, [tuple(b) for b in boxes.tolist()])
         existing = dss_subscriptions.get(connection, subscription_id)
         if existing is not None and existing.manager != caller.manager:
             raise NotAllowed(f"subscription {subscription_id} is managed by another USS")
@@ -134,6 +138,7 @@ def put_subscription(
             time_start=start,
             time_end=end,
             extents=[extents],
+            hub_url=caller.hub_url,
         )
         if existing is None:
             dss_subscriptions.insert(connection, record, boxes)

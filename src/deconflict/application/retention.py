@@ -2,7 +2,8 @@
 
 After `retention_days`, an operation that is over (ended, cancelled, or whose window has
 closed) is removed from `operations` and from the 4D index; its versions stay in
-`operation_versions`, which is the history the record covers. Safe to run from every
+`operation_versions`, which is the history the record covers. The hub's settled
+notifications to USSs (delivered or dead) older than that go too. Safe to run from every
 worker at once: each pass deletes what is due, and a second pass finds nothing.
 """
 
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from deconflict.application.hub import Hub
 from deconflict.model.operation_state import FINAL
 from deconflict.store import space_index
+from deconflict.store.dss_tables import uss_notifications
 from deconflict.store.tables import operations
 
 BATCH = 1000
@@ -21,6 +23,12 @@ BATCH = 1000
 def purge(hub: Hub, retention_s: float) -> int:
     """Remove operations over for longer than `retention_s`; returns how many."""
     cutoff = hub.clock() - retention_s
+    with hub.database.write() as connection:
+        connection.execute(
+            uss_notifications.delete().where(
+                uss_notifications.c.state != "pending", uss_notifications.c.created_at < cutoff
+            )
+        )
     removed = 0
     while True:
         with hub.database.write() as connection:

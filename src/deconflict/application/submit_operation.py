@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from deconflict.application import candidates, policy
+from deconflict.application import candidates, dss_native_notify, policy
 from deconflict.application.hub import WRITE, Caller, Hub
 from deconflict.application.outcome import Decision, Sorted, sort_conflicts, taken
 from deconflict.channel import outbox
@@ -86,6 +86,7 @@ def record_overrides(
         )
         operation_store.replace(connection, marked, loser.version, None)
         operation_store.record_override(connection, winner, loser, now)
+        dss_native_notify.changed(connection, loser, marked, now)
     return tuple(loser.id for loser in losers)
 
 
@@ -270,6 +271,7 @@ def _submit(
         losers = [near.operations[c.other] for c in found.overriding]
         overridden = record_overrides(connection, operation, losers, now)
         outbox.submitted(connection, operation, plan, found.zones, losers, now)
+        dss_native_notify.submitted(connection, operation, near.subscriptions, pieces, now)
         remember(connection, party, idempotency_key, request_hash, operation, now)
         return Decision(operation, fresh.report, overridden, document=prepared.document)
 

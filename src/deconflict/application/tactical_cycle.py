@@ -36,7 +36,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from deconflict.application import policy
+from deconflict.application import dss_native_notify, policy
 from deconflict.application.hub import Hub
 from deconflict.channel import outbox
 from deconflict.engine.tactical.alerts import (
@@ -290,6 +290,7 @@ class TacticalCycle:
                         current, version=current.version + 1, state=target, updated_at=now
                     )
                     operation_store.replace(connection, changed, current.version, None)
+                    dss_native_notify.changed(connection, current, changed, now)
             except StaleVersion:  # its owner changed it meanwhile: next event decides
                 log.info("operation %s changed during the cycle; state left as is", ident)
 

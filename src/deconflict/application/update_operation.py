@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from deconflict.application import candidates, policy
+from deconflict.application import candidates, dss_native_notify, policy
 from deconflict.application.hub import Caller, Hub
 from deconflict.application.outcome import Decision, not_worse, sort_conflicts
 from deconflict.application.submit_operation import (
@@ -95,5 +95,6 @@ def update_operation(
         losers = [near.operations[c.other] for c in fresh]
         overridden = record_overrides(connection, updated, losers, now)
         outbox.changed(connection, updated, "operation.changed", party, now, overridden=losers)
+        dss_native_notify.changed(connection, current, updated, now)
         remember(connection, party, idempotency_key, request_hash, updated, now)
     return Decision(updated, report, overridden)

@@ -14,10 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from deconflict.channel import approval, notice_store, outbox, policy
 from deconflict.channel.escalation import NoticeState, next_step
 from deconflict.channel.kinds import NoticeKind
+from deconflict.model.operation import Operation
 from deconflict.store.backend import Database
 from deconflict.store.channel_tables import deliveries, escalations, notices
 
@@ -34,7 +36,18 @@ def state_of(row: sa.Row) -> NoticeState:
     )
 
 
-def escalate_pass(database: Database, clock: Callable[[], float], limit: int = 100) -> int:
+Released = Callable[[Connection, Operation, float], None]
+"""Told, in the pass's transaction, of an operation the policy released (the use cases
+add to it: the hub tells subscribed USSs, `application.dss_native_notify`)."""
+
+
+def escalate_pass(
+    database: Database,
+    clock: Callable[[], float],
+    limit: int = 100,
+    *,
+    released: Released | None = None,
+) -> int:
     """Take every rung due now; how many were taken."""
     now = clock()
     with database.read() as connection:
@@ -122,6 +135,10 @@ def escalate_pass(database: Database, clock: Callable[[], float], limit: int = 1
                 and pair_policy.on_exhausted == "accept"
                 and row.about
             ):
-                approval.release(connection, row.about[0], row.recipient, now, reason="policy")
+                let_go = approval.release(
+                    connection, row.about[0], row.recipient, now, reason="policy"
+                )
+                if let_go is not None and released is not None:
+                    released(connection, let_go, now)
             taken += 1
     return taken

@@ -1,5 +1,6 @@
 """The channel's background work in each API process: the sequencer, the webhook
-dispatcher and the escalation ladder, each a loop in a daemon thread.
+dispatcher, the escalation ladder and the dispatcher of the hub's notifications to USSs
+(`uss_notifications`), each a loop in a daemon thread.
 
 Every process runs them; correctness needs none of them to be unique (the sequencer
 holds a row lock, deliveries and rungs are claimed with `SKIP LOCKED`). A pass that
@@ -23,6 +24,8 @@ from dataclasses import dataclass, field
 from deconflict.audit.checkpoint import CheckpointSigner
 from deconflict.channel import ladder, sequencer, wakeups, webhook
 from deconflict.channel.dispatcher import Dispatcher
+from deconflict.channel.uss_notifications import UssDispatcher
+from deconflict.channel.uss_tokens import TokenSource, UssTokens
 from deconflict.store.backend import Database
 
 log = logging.getLogger("deconflict.channel")
@@ -30,6 +33,9 @@ MERGE_CHUNK = 128
 """Events merged per transaction: a merge holds the write lock (SQLite) or the head (both)
 for this many appends at most, so a numbering pass, a submission or a delivery's record
 that comes meanwhile waits a few milliseconds, not the whole backlog."""
+USS_TIMEOUT_S = 3.0
+"""A call to a USS gives up after this long (connect, send or read) and is retried: the
+standard expects USSs to answer at once, and one that hangs must not hold a sender."""
 
 
 @dataclass(frozen=True)
@@ -47,12 +53,15 @@ class Timing:
     escalate_every_s: float = 0.5
     checkpoint_every_s: float = 1.0
     webhook: webhook.Tuning = field(default_factory=webhook.Tuning)
+    uss: webhook.Tuning = field(default_factory=lambda: webhook.Tuning(timeout_s=USS_TIMEOUT_S))
+    """The hub's calls to USSs: the webhooks' rules, a shorter timeout."""
 
     @classmethod
     def from_extra(cls, extra: dict) -> Timing:
         values = dict(extra.get("channel", {}))
         tuning = webhook.Tuning(**values.pop("webhook", {}))
-        return cls(**values, webhook=tuning)
+        uss = webhook.Tuning(**{"timeout_s": USS_TIMEOUT_S, **values.pop("uss", {})})
+        return cls(**values, webhook=tuning, uss=uss)
 
 
 class Runner:
@@ -64,11 +73,16 @@ class Runner:
         clock: Callable[[], float],
         signer: CheckpointSigner,
         timing: Timing | None = None,
+        uss_tokens: UssTokens | None = None,
+        released: ladder.Released | None = None,
     ) -> None:
         self.database = database
         self.clock = clock
         self.signer = signer
         self.timing = timing or Timing()
+        self.uss_tokens = uss_tokens or UssTokens(TokenSource())
+        self.released = released
+        """Told of operations the ladder's policy releases (see `ladder.Released`)."""
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []
         self._unsigned_since: float | None = None
@@ -178,7 +192,7 @@ class Runner:
     def _escalate(self) -> None:
         while not self.stop_event.is_set():
             try:
-                ladder.escalate_pass(self.database, self.clock)
+                ladder.escalate_pass(self.database, self.clock, released=self.released)
             except Exception:  # logged; the next tick retries
                 log.exception("channel ladder pass failed")
             self.stop_event.wait(self.timing.escalate_every_s)
@@ -195,10 +209,21 @@ class Runner:
             thread = threading.Thread(target=target, name=f"channel-{name}", daemon=True)
             thread.start()
             self.threads.append(thread)
+        uss = UssDispatcher(
+            self.database,
+            self.clock,
+            self.timing.uss,
+            self.uss_tokens,
+            self.timing.poll_s,
+            self.stop_event,
+        )
+        thread = threading.Thread(target=uss.run, name="channel-uss-dispatcher", daemon=True)
+        thread.start()
+        self.threads.append(thread)
 
     def stop(self) -> None:
         self.stop_event.set()
-        for wake in (wakeups.NOTICES, wakeups.QUEUED, wakeups.SEQUENCED):
+        for wake in (wakeups.NOTICES, wakeups.QUEUED, wakeups.SEQUENCED, wakeups.USS):
             wake.notify()
         for thread in self.threads:
             thread.join(timeout=10)

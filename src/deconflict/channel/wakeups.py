@@ -79,6 +79,8 @@ QUEUED = Wake()
 """Audit events, and no notice, were committed by this process (merged in batches)."""
 SEQUENCED = Wake()
 """The sequencer numbered notices (and made their deliveries)."""
+USS = Wake()
+"""Notifications to USSs were committed by this process (`uss_notifications`)."""
 
 
 def after_commit(connection: Connection, wake: Wake) -> None:

@@ -30,6 +30,8 @@ class SubscriptionRecord:
     time_start: float
     time_end: float
     extents: list[Any]
+    hub_url: str | None = None
+    """The hub's URL as this subscription's USS reached it (for what it is notified)."""
 
 
 def _record(row: sa.Row) -> SubscriptionRecord:
@@ -118,6 +120,22 @@ def owned_by(
         .order_by(dss_subscriptions.c.id)
     )
     return [_record(r) for r in connection.execute(query)]
+
+
+_ANY_FOR_INTENTS = (
+    sa.select(dss_subscriptions.c.id)
+    .where(
+        dss_subscriptions.c.notify_for_operational_intents.is_(True),
+        dss_subscriptions.c.time_end > sa.bindparam("now"),
+    )
+    .limit(1)
+)
+
+
+def any_for_intents(connection: Connection, now: float) -> bool:
+    """Whether any live subscription notifies for operational intents (a cheap first
+    question before a spatial search: a hub no USS subscribes to asks nothing more)."""
+    return connection.execute(_ANY_FOR_INTENTS, {"now": now}).first() is not None
 
 
 def meeting(connection: Connection, boxes: Iterable[Any]) -> set[str]:

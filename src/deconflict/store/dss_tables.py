@@ -1,4 +1,4 @@
-"""The ASTM F3548-21 DSS tables (migration 0005), as SQLAlchemy Core tables.
+"""The ASTM F3548-21 DSS tables (migrations 0005, 0006), as SQLAlchemy Core tables.
 
 An operational intent is also an operation (table `operations`, same id, the USS's
 `sub` as party): these tables keep only what the standard adds to it. Constraints and
@@ -57,6 +57,8 @@ dss_subscriptions = sa.Table(
     sa.Column("time_start", sa.Double, nullable=False),
     sa.Column("time_end", sa.Double, nullable=False),
     sa.Column("extents", sa.JSON, nullable=False),
+    sa.Column("hub_url", sa.Text),
+    # The hub's URL as the subscription's USS reached it (0006; NULL for older rows).
 )
 
 dss_availability = sa.Table(
@@ -77,3 +79,21 @@ dss_reports = sa.Table(
     sa.Column("created_at", sa.Double, nullable=False),
 )
 """Reports are archived, as the standard asks; nobody reads them through the API."""
+
+uss_notifications = sa.Table(
+    "uss_notifications",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("operation", sa.String(128), nullable=False),  # the native operation
+    sa.Column("url", sa.Text, nullable=False),  # {uss_base_url}/uss/v1/operational_intents
+    sa.Column("body", sa.Text, nullable=False),  # the JSON sent, byte for byte at each try
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # pending | delivered | dead
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", sa.Double, nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("delivered_at", sa.Double),
+)
+"""The hub's calls to USSs about native operations (migration 0006), delivered like
+webhooks (`channel/uss_notifications.py`)."""
+sa.Index("ix_uss_notifications_due", uss_notifications.c.state, uss_notifications.c.next_attempt_at)
