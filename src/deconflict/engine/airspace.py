@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import repeat
 
 import numpy as np
 import shapely
@@ -20,15 +19,16 @@ from numpy.typing import NDArray
 
 from deconflict.engine.boxes import probe_boxes
 from deconflict.engine.compile import compile_many, compile_pieces, gc_paused
-from deconflict.engine.conflict import Conflict, Encounter, Report
+from deconflict.engine.conflict import Report
 from deconflict.engine.exact import Hits, NewPieces, measure
 from deconflict.engine.gaps import MinimaColumns
 from deconflict.engine.grid_index import SpaceTimeIndex
 from deconflict.engine.plane_view import PlaneView
+from deconflict.engine.reporting import build_report
 from deconflict.engine.table import PieceTable, Rows
 from deconflict.geo.declaration import Declaration, Kind
 from deconflict.geo.pieces import Piece
-from deconflict.geo.separation import ZERO, Minima, SeparationPolicy
+from deconflict.geo.separation import Minima, SeparationPolicy
 
 _KIND_CODE = {Kind.OPERATION: 0, Kind.ZONE: 1, Kind.LINE: 2}
 BULK_LOAD_THRESHOLD = 10_000
@@ -254,61 +254,7 @@ class Airspace:
         number, rows, minima = self._candidates(declaration, pieces, use_index=use_index)
         hits = measure(new, number, rows, minima)
         areas = self._areas(new, hits) if with_areas else None
-        overlap_start = np.maximum(new.start[hits.number], hits.rows.start)
-        overlap_end = np.minimum(new.end[hits.number], hits.rows.end)
-        overlapping = hits.time < 0
-        starts = np.where(overlapping, overlap_start, overlap_end)
-        volume, other_volume = new.volume[hits.number], hits.rows.volume
-        # Encounters grouped by declaration, each group in time order (then volumes): one
-        # sort of all hits rather than one per conflict.
-        order = np.lexsort((other_volume, volume, starts, hits.rows.owner))
-        owner = hits.rows.owner[order]
-        encounters = list(
-            map(  # one object per hit: `map` keeps the loop in C
-                Encounter,
-                volume[order].tolist(),
-                other_volume[order].tolist(),
-                hits.horizontal[order].tolist(),
-                hits.vertical[order].tolist(),
-                hits.time[order].tolist(),
-                starts[order].tolist(),
-                np.where(overlapping, overlap_end, overlap_start)[order].tolist(),
-                hits.where[order, 0].tolist(),
-                hits.where[order, 1].tolist(),
-                [areas[k] for k in order.tolist()] if areas is not None else repeat(None),
-            )
-        )
-        first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])[: len(owner)]
-        conflicts = []
-        pairs: dict[str, Minima] = {}  # the minima with each other party, asked once
-        for slot, low, high in zip(
-            owner[first].tolist(),
-            first.tolist(),
-            [*first[1:].tolist(), len(owner)][: len(first)],
-            strict=True,
-        ):
-            other = self._declarations[slot]
-            assert other is not None
-            pair = pairs.get(other.party)
-            if pair is None:
-                pair = pairs[other.party] = (
-                    self.policy.between(declaration.party, other.party) or ZERO
-                )
-            if other.kind is not Kind.OPERATION or declaration.kind is not Kind.OPERATION:
-                pair = ZERO
-            conflicts.append(
-                Conflict(
-                    declaration.id,
-                    other.id,
-                    other.party,
-                    other.kind,
-                    other.priority,
-                    pair,
-                    tuple(encounters[low:high]),
-                )
-            )
-        conflicts.sort(key=lambda c: (c.encounters[0].start, c.other))  # `first` starts first
-        return Report(declaration.id, declaration.party, tuple(conflicts))
+        return build_report(declaration, new, hits, self._declarations, self.policy, areas)
 
     def _areas(self, new: NewPieces, hits: Hits) -> list[shapely.Geometry]:
         """Where each hit comes within its minimum, drawn per new piece (GeoJSON output

@@ -26,6 +26,7 @@ from deconflict.engine.gaps import (
     MinimaColumns,
     conflicting,
     segment_closest,
+    segment_polygon_closest,
 )
 from deconflict.engine.table import Rows
 from deconflict.geo.pieces import Piece, PieceKind
@@ -105,24 +106,39 @@ class PairPlanes:
         self.new, self.number, self.rows = new, number, rows
         self.lon0, self.lat0 = new.lon0[number], new.lat0[number]
         n, k = len(number), len(new.kind)
-        # Both ends of every candidate core and of every new capsule, in one call: a
-        # call costs more than its points.
+        # Polygons (without holes) against a new capsule are measured by arithmetic over
+        # their edges, like capsules: their vertices are projected with the rest.
+        rings = np.flatnonzero(
+            (new.kind[number] == PieceKind.CAPSULE) & (rows.kind == PieceKind.POLYGON)
+        )
+        if len(rings):
+            rings = rings[shapely.get_num_interior_rings(rows.polygons[rings]) == 0]
+        self._rings = rings
+        self._ring_counts = shapely.get_num_coordinates(rows.polygons[rings])
+        vertices = shapely.get_coordinates(rows.polygons[rings])
+        ring_lon0 = np.repeat(self.lon0[rings], self._ring_counts)
+        ring_lat0 = np.repeat(self.lat0[rings], self._ring_counts)
+        # Both ends of every candidate core and of every new capsule, and the vertices,
+        # in one call: a call costs more than its points.
         x, y = project(
-            np.concatenate([rows.ax, rows.bx, new.ax, new.bx]),
-            np.concatenate([rows.ay, rows.by, new.ay, new.by]),
-            np.concatenate([self.lon0, self.lon0, new.lon0, new.lon0]),
-            np.concatenate([self.lat0, self.lat0, new.lat0, new.lat0]),
+            np.concatenate([rows.ax, rows.bx, new.ax, new.bx, vertices[:, 0]]),
+            np.concatenate([rows.ay, rows.by, new.ay, new.by, vertices[:, 1]]),
+            np.concatenate([self.lon0, self.lon0, new.lon0, new.lon0, ring_lon0]),
+            np.concatenate([self.lat0, self.lat0, new.lat0, new.lat0, ring_lat0]),
         )
         self._segments = (x[:n], y[:n], x[n : 2 * n], y[n : 2 * n])
-        self.q = (x[2 * n : 2 * n + k], y[2 * n : 2 * n + k], x[2 * n + k :], y[2 * n + k :])
+        m = 2 * n + 2 * k
+        self.q = (x[2 * n : 2 * n + k], y[2 * n : 2 * n + k], x[2 * n + k : m], y[2 * n + k : m])
         """Each new capsule's core in its own plane."""
+        self._vertices = (x[m:], y[m:])
+        """The vertices of the polygons at `_rings`, each in its pair's plane."""
         self._queries: NDArray[np.object_] | None = None
         self._shrunk: dict[int, shapely.Geometry] = {}
         self._geometries = np.empty(n, dtype=object)
         self._built = np.zeros(n, dtype=bool)
-        self._capsules = np.zeros(n, dtype=bool)
+        self._arithmetic = np.zeros(n, dtype=bool)
         self._closest = np.empty((n, 2, 2), dtype=np.float64)
-        """Closest points of the capsule pairs (where `_capsules`), from the arithmetic."""
+        """Closest points of the pairs measured by arithmetic (where `_arithmetic`)."""
         self._near = np.empty(0, dtype=np.int64)
         self._middles = np.empty((0, 2), dtype=np.float64)
 
@@ -186,14 +202,21 @@ class PairPlanes:
         if n == 0:
             return gaps, interiors
         new_kind = new.kind[number]
-        both_capsules = (new_kind == PieceKind.CAPSULE) & (rows.kind == PieceKind.CAPSULE)
-        self._capsules = both_capsules
-        at = np.flatnonzero(both_capsules)
+        arithmetic = (new_kind == PieceKind.CAPSULE) & (rows.kind == PieceKind.CAPSULE)
+        at = np.flatnonzero(arithmetic)
         if len(at):
             q = number[at]
             query = tuple(c[q] for c in self.q)
             gaps[at], self._closest[at] = segment_closest(query, *self.segments(at))
-        rest = np.flatnonzero(~both_capsules)
+        rings = self._rings
+        if len(rings):
+            arithmetic[rings] = True
+            query = tuple(c[number[rings]] for c in self.q)
+            gaps[rings], self._closest[rings] = segment_polygon_closest(
+                query, *self._vertices, self._ring_counts
+            )
+        self._arithmetic = arithmetic
+        rest = np.flatnonzero(~arithmetic)
         if len(rest):
             query, others = self.queries(rest), self.candidates(rest)
             distance = shapely.distance(query, others)
@@ -234,9 +257,9 @@ class PairPlanes:
 
     def _closest_lines(self, at: NDArray[np.int64]) -> NDArray[np.float64]:
         """Ends of the shortest line between the cores of each pair at `at` (n × 2 × 2):
-        from the arithmetic for capsule pairs, from shapely for the others."""
+        from the arithmetic for capsule pairs and capsule–polygon pairs, from shapely for the others."""
         coords = self._closest[at]
-        other = ~self._capsules[at]
+        other = ~self._arithmetic[at]
         if other.any():
             chosen = at[other]
             lines = shapely.shortest_line(self.queries(chosen), self.candidates(chosen))

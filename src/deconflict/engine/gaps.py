@@ -93,13 +93,16 @@ def _endpoint_distances(
     (qa and qb onto ab, then a and b onto q), stacked: one array operation for all four
     (a check's cost is the number of operations, hardly their length); the points and
     closest points they measure between, and which pairs cross."""
-    qax, qay, qbx, qby = (np.broadcast_to(np.asarray(c, dtype=np.float64), ax.shape) for c in q)
-    px, py = np.concatenate([qax, qbx, ax, bx]), np.concatenate([qay, qby, ay, by])
-    sx, sy = np.concatenate([ax, ax, qax, qax]), np.concatenate([ay, ay, qay, qay])
-    ex, ey = np.concatenate([bx, bx, qbx, qbx]), np.concatenate([by, by, qby, qby])
-    distance, cx, cy = _point_segment(px, py, sx, sy, ex, ey)
-    d1, d2 = _cross(qax, qay, qbx, qby, ax, ay), _cross(qax, qay, qbx, qby, bx, by)
-    d3, d4 = _cross(ax, ay, bx, by, qax, qay), _cross(ax, ay, bx, by, qbx, qby)
+    n = len(ax)
+    ends = np.empty((2, 4, n), dtype=np.float64)  # x and y of qa, qb, a, b
+    ends[0, 0], ends[1, 0], ends[0, 1], ends[1, 1] = q
+    ends[0, 2], ends[1, 2], ends[0, 3], ends[1, 3] = ax, ay, bx, by
+    px, py = ends[0].reshape(-1), ends[1].reshape(-1)
+    starts = ends[:, [2, 2, 0, 0]].reshape(2, -1)  # qa and qb onto ab, a and b onto q
+    stops = ends[:, [3, 3, 1, 1]].reshape(2, -1)
+    distance, cx, cy = _point_segment(px, py, starts[0], starts[1], stops[0], stops[1])
+    # Which side of the other segment each end lies on: d3, d4 (qa, qb of ab), d1, d2.
+    d3, d4, d1, d2 = _cross(starts[0], starts[1], stops[0], stops[1], px, py).reshape(4, n)
     crossing = (d1 * d2 < 0) & (d3 * d4 < 0)
     return distance.reshape(4, len(ax)), px, py, cx, cy, crossing, d1, d2
 
@@ -149,3 +152,42 @@ def conflicting(
         (minima.horizontal == 0.0) & (horizontal == 0.0) & interiors
     )
     return minima.applies & close & (vertical < minima.vertical) & (time < minima.time)
+
+
+def segment_polygon_closest(
+    q: tuple[NDArray, NDArray, NDArray, NDArray],
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    counts: NDArray[np.int64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Planar distance from each segment q[i] to polygon i (one ring, no holes: its
+    `counts[i]` closed-ring vertices, laid one polygon after another in `x`, `y`), 0
+    where they meet (q crosses an edge, or lies inside), and the closest points (n × 2
+    × 2, on q then on the ring; where q lies inside, its first end twice).
+
+    The segment-to-segment arithmetic over every edge at once: shapely would need a
+    geometry per polygon in each pair's plane, which costs more than all the edges.
+    """
+    edges = counts - 1
+    ends = np.cumsum(counts)
+    start = np.ones(len(x), dtype=bool)
+    start[ends - 1] = False  # a ring's last vertex repeats its first: no edge from it
+    a = np.flatnonzero(start)
+    pair = np.repeat(np.arange(len(counts)), edges)
+    qe = tuple(c[pair] for c in q)
+    distance, points = segment_closest(qe, x[a], y[a], x[a + 1], y[a + 1])
+    first = ends - counts - np.arange(len(counts))  # each polygon's first edge
+    nearest = np.minimum.reduceat(distance, first)
+    at = np.flatnonzero(distance == nearest[pair])
+    at = at[np.concatenate([[True], pair[at][1:] != pair[at][:-1]])]  # one per polygon
+    closest = points[at]
+    # Inside: an odd number of edges cross the ray east of q's first end (even-odd rule).
+    qx, qy = qe[0], qe[1]
+    ya, yb = y[a], y[a + 1]
+    straddle = (ya > qy) != (yb > qy)
+    rise = np.where(straddle, yb - ya, 1.0)
+    crossing = straddle & (qx < x[a] + (qy - ya) * (x[a + 1] - x[a]) / rise)
+    inside = np.add.reduceat(crossing.astype(np.int64), first) % 2 == 1
+    nearest[inside] = 0.0
+    closest[inside] = np.stack([q[0][inside], q[1][inside]], axis=1)[:, None, :]
+    return nearest, closest
