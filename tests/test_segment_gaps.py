@@ -3,7 +3,7 @@
 The engine measures capsule pairs (circles, corridors, route legs) with its own array
 arithmetic (`gaps.segment_closest`), closest points included, rather than building
 geometries, and a capsule against a polygon the same way over the polygon's edges
-(`gaps.segment_polygon_closest`). Ends and vertices sit on a small integer lattice, so
+(`gaps.segment_chain_closest`). Ends and vertices sit on a small integer lattice, so
 that segments often touch at an end, touch an end to a middle, cross, run along each
 other or shrink to points, lie inside a polygon, on its boundary or along an edge.
 """
@@ -15,7 +15,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deconflict.engine.gaps import segment_closest, segment_distances, segment_polygon_closest
+from deconflict.engine.gaps import segment_chain_closest, segment_closest, segment_distances
 
 lattice = st.integers(-4, 4).map(lambda v: v * 250.0)
 segments = st.tuples(lattice, lattice, lattice, lattice)
@@ -78,12 +78,13 @@ def polygons(draw: st.DrawFn) -> shapely.Polygon:
 
 @settings(max_examples=300, deadline=None)
 @given(pairs=st.lists(st.tuples(segments, polygons()), min_size=1, max_size=8))
-def test_segment_polygon_closest_agrees_with_shapely(pairs: list[tuple]) -> None:
+def test_segment_chain_closest_agrees_with_shapely(pairs: list[tuple]) -> None:
     q = tuple(np.array(c, dtype=np.float64) for c in zip(*(s for s, _ in pairs), strict=True))
     shapes = np.array([p for _, p in pairs], dtype=object)
     vertices = shapely.get_coordinates(shapes)
     counts = shapely.get_num_coordinates(shapes)
-    distance, points = segment_polygon_closest(q, vertices[:, 0], vertices[:, 1], counts)
+    closed = np.ones(len(counts), dtype=bool)
+    distance, points = segment_chain_closest(q, vertices[:, 0], vertices[:, 1], counts, closed)
     lines = shapely.linestrings(np.array([s for s, _ in pairs]).reshape(-1, 2, 2))
     expected = shapely.distance(lines, shapes)
     np.testing.assert_allclose(distance, expected, rtol=1e-12, atol=1e-9)
@@ -103,6 +104,30 @@ def test_a_segment_inside_a_polygon_is_zero_apart_at_its_first_end() -> None:
     square = shapely.box(0.0, 0.0, 1000.0, 1000.0)
     vertices = shapely.get_coordinates(square)
     q = (np.array([200.0]), np.array([300.0]), np.array([400.0]), np.array([300.0]))
-    distance, points = segment_polygon_closest(q, vertices[:, 0], vertices[:, 1], np.array([5]))
+    distance, points = segment_chain_closest(
+        q, vertices[:, 0], vertices[:, 1], np.array([5]), np.array([True])
+    )
     assert distance.tolist() == [0.0]
     assert points.tolist() == [[[200.0, 300.0], [200.0, 300.0]]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(q=segments, others=st.lists(segments, min_size=1, max_size=6), shape=polygons())
+def test_open_chains_of_two_vertices_are_the_segments(
+    q: tuple, others: list[tuple], shape: shapely.Polygon
+) -> None:
+    """Capsule cores (open chains) and a ring measured in one pass give what each gives
+    alone: the segments' own arithmetic, shapely's distance to the polygon."""
+    ax, ay, bx, by = np.array(others, dtype=np.float64).T
+    ring = shapely.get_coordinates(shape)
+    x = np.concatenate([np.stack([ax, bx], axis=1).reshape(-1), ring[:, 0]])
+    y = np.concatenate([np.stack([ay, by], axis=1).reshape(-1), ring[:, 1]])
+    counts = np.array([2] * len(others) + [len(ring)])
+    closed = np.arange(len(counts)) == len(others)
+    qs = tuple(np.full(len(counts), c) for c in q)
+    distance, points = segment_chain_closest(qs, x, y, counts, closed)
+    alone, alone_points = segment_closest(q, ax, ay, bx, by)
+    assert np.array_equal(distance[:-1], alone)
+    assert np.array_equal(points[:-1], alone_points)
+    line = shapely.LineString([q[:2], q[2:]])
+    np.testing.assert_allclose(distance[-1], shapely.distance(line, shape), atol=1e-9)

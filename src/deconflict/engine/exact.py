@@ -25,8 +25,8 @@ from deconflict.engine.gaps import (
     TOUCH_TOLERANCE_M,
     MinimaColumns,
     conflicting,
+    segment_chain_closest,
     segment_closest,
-    segment_polygon_closest,
 )
 from deconflict.engine.table import Rows
 from deconflict.geo.pieces import Piece, PieceKind
@@ -203,18 +203,23 @@ class PairPlanes:
             return gaps, interiors
         new_kind = new.kind[number]
         arithmetic = (new_kind == PieceKind.CAPSULE) & (rows.kind == PieceKind.CAPSULE)
-        at = np.flatnonzero(arithmetic)
-        if len(at):
-            q = number[at]
-            query = tuple(c[q] for c in self.q)
-            gaps[at], self._closest[at] = segment_closest(query, *self.segments(at))
-        rings = self._rings
-        if len(rings):
+        at, rings = np.flatnonzero(arithmetic), self._rings
+        if len(rings):  # capsules and rings together: one pass over all their edges
             arithmetic[rings] = True
-            query = tuple(c[number[rings]] for c in self.q)
-            gaps[rings], self._closest[rings] = segment_polygon_closest(
-                query, *self._vertices, self._ring_counts
+            both = np.concatenate([at, rings])
+            ax, ay, bx, by = self.segments(at)
+            vx, vy = self._vertices
+            counts = np.concatenate([np.full(len(at), 2), self._ring_counts])
+            gaps[both], self._closest[both] = segment_chain_closest(
+                tuple(c[number[both]] for c in self.q),
+                np.concatenate([np.stack([ax, bx], axis=1).reshape(-1), vx]),
+                np.concatenate([np.stack([ay, by], axis=1).reshape(-1), vy]),
+                counts,
+                np.arange(len(counts)) >= len(at),
             )
+        elif len(at):
+            query = tuple(c[number[at]] for c in self.q)
+            gaps[at], self._closest[at] = segment_closest(query, *self.segments(at))
         self._arithmetic = arithmetic
         rest = np.flatnonzero(~arithmetic)
         if len(rest):
@@ -257,7 +262,8 @@ class PairPlanes:
 
     def _closest_lines(self, at: NDArray[np.int64]) -> NDArray[np.float64]:
         """Ends of the shortest line between the cores of each pair at `at` (n × 2 × 2):
-        from the arithmetic for capsule pairs and capsule–polygon pairs, from shapely for the others."""
+        from the arithmetic for a new capsule against a capsule or a polygon, from
+        shapely for the others."""
         coords = self._closest[at]
         other = ~self._arithmetic[at]
         if other.any():

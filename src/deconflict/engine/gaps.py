@@ -154,16 +154,19 @@ def conflicting(
     return minima.applies & close & (vertical < minima.vertical) & (time < minima.time)
 
 
-def segment_polygon_closest(
+def segment_chain_closest(
     q: tuple[NDArray, NDArray, NDArray, NDArray],
     x: NDArray[np.float64],
     y: NDArray[np.float64],
     counts: NDArray[np.int64],
+    closed: NDArray[np.bool_],
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Planar distance from each segment q[i] to polygon i (one ring, no holes: its
-    `counts[i]` closed-ring vertices, laid one polygon after another in `x`, `y`), 0
-    where they meet (q crosses an edge, or lies inside), and the closest points (n × 2
-    × 2, on q then on the ring; where q lies inside, its first end twice).
+    """Planar distance from each segment q[i] to chain i, and the closest points (n × 2
+    × 2, on q then on the chain). Chain i is `counts[i]` vertices laid one chain after
+    another in `x`, `y`: a capsule's core (two vertices) or, where `closed[i]`, the ring
+    of a polygon without holes (its last vertex repeating the first). The distance is 0
+    where they meet: q crosses an edge, or lies inside a closed chain (then the closest
+    points are q's first end twice).
 
     The segment-to-segment arithmetic over every edge at once: shapely would need a
     geometry per polygon in each pair's plane, which costs more than all the edges.
@@ -171,23 +174,24 @@ def segment_polygon_closest(
     edges = counts - 1
     ends = np.cumsum(counts)
     start = np.ones(len(x), dtype=bool)
-    start[ends - 1] = False  # a ring's last vertex repeats its first: no edge from it
+    start[ends - 1] = False  # no edge from a chain's last vertex
     a = np.flatnonzero(start)
     pair = np.repeat(np.arange(len(counts)), edges)
     qe = tuple(c[pair] for c in q)
     distance, points = segment_closest(qe, x[a], y[a], x[a + 1], y[a + 1])
-    first = ends - counts - np.arange(len(counts))  # each polygon's first edge
+    first = ends - counts - np.arange(len(counts))  # each chain's first edge
     nearest = np.minimum.reduceat(distance, first)
     at = np.flatnonzero(distance == nearest[pair])
-    at = at[np.concatenate([[True], pair[at][1:] != pair[at][:-1]])]  # one per polygon
+    at = at[np.concatenate([[True], pair[at][1:] != pair[at][:-1]])]  # one per chain
     closest = points[at]
-    # Inside: an odd number of edges cross the ray east of q's first end (even-odd rule).
-    qx, qy = qe[0], qe[1]
-    ya, yb = y[a], y[a + 1]
-    straddle = (ya > qy) != (yb > qy)
-    rise = np.where(straddle, yb - ya, 1.0)
-    crossing = straddle & (qx < x[a] + (qy - ya) * (x[a + 1] - x[a]) / rise)
-    inside = np.add.reduceat(crossing.astype(np.int64), first) % 2 == 1
-    nearest[inside] = 0.0
-    closest[inside] = np.stack([q[0][inside], q[1][inside]], axis=1)[:, None, :]
+    if closed.any():
+        # Inside: an odd number of edges cross the ray east of q's first end (even-odd).
+        qx, qy = qe[0], qe[1]
+        ya, yb = y[a], y[a + 1]
+        straddle = (ya > qy) != (yb > qy)
+        rise = np.where(straddle, yb - ya, 1.0)
+        crossing = straddle & (qx < x[a] + (qy - ya) * (x[a + 1] - x[a]) / rise)
+        inside = closed & (np.add.reduceat(crossing.astype(np.int64), first) % 2 == 1)
+        nearest[inside] = 0.0
+        closest[inside] = np.stack([q[0][inside], q[1][inside]], axis=1)[:, None, :]
     return nearest, closest
