@@ -33,6 +33,7 @@ from deconflict.geo.pieces import Piece, PieceKind
 from deconflict.geo.projection import WGS84_A, WGS84_E2, project
 
 WGS84 = Geod(ellps="WGS84")
+_NO_FLOATS = np.empty(0, dtype=np.float64)
 
 
 def unproject(
@@ -111,13 +112,15 @@ class PairPlanes:
         rings = np.flatnonzero(
             (new.kind[number] == PieceKind.CAPSULE) & (rows.kind == PieceKind.POLYGON)
         )
+        vertices, ring_lon0, ring_lat0 = np.empty((0, 2)), _NO_FLOATS, _NO_FLOATS
+        self._ring_counts = np.empty(0, dtype=np.int64)
         if len(rings):
             rings = rings[shapely.get_num_interior_rings(rows.polygons[rings]) == 0]
+            self._ring_counts = shapely.get_num_coordinates(rows.polygons[rings])
+            vertices = shapely.get_coordinates(rows.polygons[rings])
+            ring_lon0 = np.repeat(self.lon0[rings], self._ring_counts)
+            ring_lat0 = np.repeat(self.lat0[rings], self._ring_counts)
         self._rings = rings
-        self._ring_counts = shapely.get_num_coordinates(rows.polygons[rings])
-        vertices = shapely.get_coordinates(rows.polygons[rings])
-        ring_lon0 = np.repeat(self.lon0[rings], self._ring_counts)
-        ring_lat0 = np.repeat(self.lat0[rings], self._ring_counts)
         # Both ends of every candidate core and of every new capsule, and the vertices,
         # in one call: a call costs more than its points.
         x, y = project(
