@@ -24,13 +24,12 @@ from deconflict.engine.exact import Hits, NewPieces, measure
 from deconflict.engine.gaps import MinimaColumns
 from deconflict.engine.grid_index import SpaceTimeIndex
 from deconflict.engine.plane_view import PlaneView
-from deconflict.engine.reporting import build_report
+from deconflict.engine.reporting import KIND_CODE, Others, build_report
 from deconflict.engine.table import PieceTable, Rows
 from deconflict.geo.declaration import Declaration, Kind
 from deconflict.geo.pieces import Piece
-from deconflict.geo.separation import Minima, SeparationPolicy
+from deconflict.geo.separation import ZERO, Minima, SeparationPolicy
 
-_KIND_CODE = {Kind.OPERATION: 0, Kind.ZONE: 1, Kind.LINE: 2}
 BULK_LOAD_THRESHOLD = 10_000
 """Adding this many pieces to an empty or small index repacks it instead of inserting."""
 
@@ -60,8 +59,13 @@ class Airspace:
         self._slot_first = np.zeros(0, dtype=np.int64)
         self._slot_count = np.zeros(0, dtype=np.int64)
         """Each slot's pieces are the table rows first … first + count - 1."""
+        self._slot_priority = np.zeros(0, dtype=np.int64)
+        self._slot_id = np.empty(0, dtype=object)
+        """Ids, party and kind codes and priorities by slot: what a report gathers."""
         self._matrix: NDArray[np.float64] | None = None
         self._widest_of: dict[str, Minima] = {}
+        self._minima_of: dict[str, NDArray[np.object_]] = {}
+        self._party_names = np.empty(0, dtype=object)
         """Both depend on the parties known: reset when a new one comes."""
 
     # --- contents ---------------------------------------------------------------------
@@ -86,7 +90,8 @@ class Airspace:
         code = self._party_code.get(party)
         if code is None:
             code = self._party_code[party] = len(self._party_code)
-            self._matrix, self._widest_of = None, {}
+            self._matrix, self._widest_of, self._minima_of = None, {}, {}
+            self._party_names = np.array(list(self._party_code), dtype=object)
         return code
 
     def add(self, declaration: Declaration) -> None:
@@ -128,12 +133,22 @@ class Airspace:
         self._slot_of.update(zip((d.id for d in batch), slots.tolist(), strict=True))
         if first + len(batch) > len(self._slot_party):
             size = max(1024, 2 * len(self._slot_party), first + len(batch))
-            for name in ("_slot_party", "_slot_kind", "_slot_first", "_slot_count"):
-                grown = np.zeros(size, dtype=np.int64)
-                grown[:first] = getattr(self, name)[:first]
+            for name in (
+                "_slot_party",
+                "_slot_kind",
+                "_slot_first",
+                "_slot_count",
+                "_slot_priority",
+                "_slot_id",
+            ):
+                column = getattr(self, name)
+                grown = np.zeros(size, dtype=column.dtype)
+                grown[:first] = column[:first]
                 setattr(self, name, grown)
         self._slot_party[slots] = [self._party(d.party) for d in batch]
-        self._slot_kind[slots] = [_KIND_CODE[d.kind] for d in batch]
+        self._slot_kind[slots] = [KIND_CODE[d.kind] for d in batch]
+        self._slot_priority[slots] = [d.priority for d in batch]
+        self._slot_id[slots] = [d.id for d in batch]
         return slots
 
     def remove(self, declaration_id: str) -> Declaration:
@@ -254,7 +269,25 @@ class Airspace:
         number, rows, minima = self._candidates(declaration, pieces, use_index=use_index)
         hits = measure(new, number, rows, minima)
         areas = self._areas(new, hits) if with_areas else None
-        return build_report(declaration, new, hits, self._declarations, self.policy, areas)
+        return build_report(declaration, new, hits, self._others(declaration), areas)
+
+    def _others(self, declaration: Declaration) -> Others:
+        """The stored declarations' columns for `declaration`'s report."""
+        minima = self._minima_of.get(declaration.party)
+        if minima is None:
+            minima = np.empty(len(self._party_code), dtype=object)
+            minima[:] = [
+                self.policy.between(declaration.party, party) or ZERO for party in self._party_code
+            ]
+            self._minima_of[declaration.party] = minima
+        return Others(
+            self._slot_id,
+            self._slot_party,
+            self._slot_kind,
+            self._slot_priority,
+            self._party_names,
+            minima,
+        )
 
     def _areas(self, new: NewPieces, hits: Hits) -> list[shapely.Geometry]:
         """Where each hit comes within its minimum, drawn per new piece (GeoJSON output

@@ -7,31 +7,51 @@ per column. What is left per encounter and per conflict is making the tuple itse
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from itertools import repeat
+from typing import NamedTuple
 
 import numpy as np
 import shapely
+from numpy.typing import NDArray
 
 from deconflict.engine.conflict import Conflict, Encounter, Report
 from deconflict.engine.exact import Hits, NewPieces
 from deconflict.geo.declaration import Declaration, Kind
-from deconflict.geo.separation import ZERO, Minima, SeparationPolicy
+from deconflict.geo.separation import ZERO
 
 _new_tuple = tuple.__new__
 """`tuple.__new__(Encounter, values)`: a named tuple made without its Python `__new__`."""
+
+
+KIND_CODE = {Kind.OPERATION: 0, Kind.ZONE: 1, Kind.LINE: 2}
+KINDS = np.array(list(KIND_CODE), dtype=object)
+"""Each kind's code, and the kind of each code."""
+
+
+class Others(NamedTuple):
+    """What a report says of the stored declarations, as arrays by slot (a stored
+    declaration's number), so that a report with hundreds of conflicts gathers each
+    column once instead of reading hundreds of `Declaration` objects."""
+
+    ids: NDArray[np.object_]
+    party: NDArray[np.int64]
+    """The party's code (the position of its name in `party_names`)."""
+    kind: NDArray[np.int64]
+    """The kind's code (`KIND_CODE`)."""
+    priority: NDArray[np.int64]
+    party_names: NDArray[np.object_]
+    minima: NDArray[np.object_]
+    """The `Minima` between the new declaration's party and each party code."""
 
 
 def build_report(
     declaration: Declaration,
     new: NewPieces,
     hits: Hits,
-    stored: Sequence[Declaration | None],
-    policy: SeparationPolicy,
+    others: Others,
     areas: list[shapely.Geometry] | None = None,
 ) -> Report:
-    """The report of `declaration` from its `hits` (`stored[slot]` is the declaration of
-    each slot); `areas`, if given, one per hit."""
+    """The report of `declaration` from its `hits`; `areas`, if given, one per hit."""
     if not len(hits.number):
         return Report(declaration.id, declaration.party, ())
     rows = hits.rows
@@ -61,27 +81,17 @@ def build_report(
     )
     first = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]]))
     bounds = [*first.tolist(), len(owner)]
-    slots = owner[first].tolist()
-    others = [stored[slot] for slot in slots]
-    ids = [other.id for other in others]  # type: ignore[union-attr]
+    slots = owner[first]
+    ids = others.ids[slots].tolist()
     # Conflicts in the order of their first encounter's start, then the other's id.
     ranked = sorted(zip(floats[3, first].tolist(), ids, range(len(ids)), strict=True))
     chosen = [rank for _, _, rank in ranked]
-    others = [others[k] for k in chosen]
-    groups = [tuple(encounters[bounds[k] : bounds[k + 1]]) for k in chosen]
-    parties = [other.party for other in others]  # type: ignore[union-attr]
-    kinds = [other.kind for other in others]  # type: ignore[union-attr]
-    pairs: dict[str, Minima] = {}  # the minima with each other party, asked once
-    operation = declaration.kind is Kind.OPERATION
-    minima = []
-    for party, kind in zip(parties, kinds, strict=True):
-        if not operation or kind is not Kind.OPERATION:
-            minima.append(ZERO)  # zones and lines: bare overlap
-            continue
-        pair = pairs.get(party)
-        if pair is None:
-            pair = pairs[party] = policy.between(declaration.party, party) or ZERO
-        minima.append(pair)
+    slots = slots[chosen]
+    party, kind = others.party[slots], others.kind[slots]
+    if declaration.kind is Kind.OPERATION:  # zones and lines: bare overlap
+        minima = np.where(kind == KIND_CODE[Kind.OPERATION], others.minima[party], ZERO)
+    else:
+        minima = np.full(len(slots), ZERO, dtype=object)
     conflicts = tuple(
         map(
             _new_tuple,
@@ -89,11 +99,11 @@ def build_report(
             zip(
                 repeat(declaration.id),
                 [ids[k] for k in chosen],
-                parties,
-                kinds,
-                [other.priority for other in others],  # type: ignore[union-attr]
-                minima,
-                groups,
+                others.party_names[party].tolist(),
+                KINDS[kind].tolist(),
+                others.priority[slots].tolist(),
+                minima.tolist(),
+                [tuple(encounters[bounds[k] : bounds[k + 1]]) for k in chosen],
                 strict=False,  # the declaration's id repeats
             ),
         )
