@@ -55,7 +55,7 @@ def unproject(
     safe_c = np.where(small, 1.0, c)
     sin_c, cos_c = np.sin(c), np.cos(c)
     sin_phi = cos_c * sin_phi0 + np.where(small, 0.0, v * sin_c * cos_phi0 / safe_c)
-    phi = np.arcsin(np.clip(sin_phi, -1.0, 1.0))
+    phi = np.arcsin(np.minimum(np.maximum(sin_phi, -1.0), 1.0))  # `np.clip`, cheaper
     dlon = np.arctan2(u * sin_c, c * cos_phi0 * cos_c - v * sin_phi0 * sin_c)
     dlon = np.where(small, 0.0, dlon)
     lon = (lon0 + np.degrees(dlon) + 180.0) % 360.0 - 180.0
@@ -95,6 +95,13 @@ class NewPieces:
         return cls(pieces, *ints.T, *floats.T)
 
 
+def _runs(first: NDArray[np.int64], last: NDArray[np.int64]) -> tuple[NDArray, NDArray]:
+    """The positions first[i] … last[i] - 1 of every run, and the run of each."""
+    lengths = last - first
+    run = np.repeat(np.arange(len(first)), lengths)
+    return np.arange(len(run)) + np.repeat(first - np.cumsum(lengths) + lengths, lengths), run
+
+
 def _lines(ends: NDArray[np.float64]) -> NDArray[np.object_]:
     """Line strings from their ends (n × 4: ax, ay, bx, by)."""
     return shapely.linestrings(ends.reshape(-1, 2, 2))
@@ -107,8 +114,10 @@ class PairPlanes:
         self.new, self.number, self.rows = new, number, rows
         self.lon0, self.lat0 = new.lon0[number], new.lat0[number]
         n, k = len(number), len(new.kind)
-        # Polygons (without holes) against a new capsule are measured by arithmetic over
-        # their edges, like capsules: their vertices are projected with the rest.
+        # Polygons without holes against capsules (either one new) are measured by
+        # arithmetic over their edges, like two capsules: their vertices are projected
+        # with the rest. `_rings`: pairs of a new capsule and such a polygon;
+        # `_own_first`/`_own_count`: each new polygon's vertices (count 0: none).
         rings = np.flatnonzero(
             (new.kind[number] == PieceKind.CAPSULE) & (rows.kind == PieceKind.POLYGON)
         )
@@ -121,20 +130,34 @@ class PairPlanes:
             ring_lon0 = np.repeat(self.lon0[rings], self._ring_counts)
             ring_lat0 = np.repeat(self.lat0[rings], self._ring_counts)
         self._rings = rings
+        own, own_lon0, own_lat0 = np.empty((0, 2)), _NO_FLOATS, _NO_FLOATS
+        self._own_count = np.zeros(k, dtype=np.int64)
+        polygons = np.flatnonzero(new.kind == PieceKind.POLYGON)
+        if len(polygons):
+            shapes = np.array([new.pieces[i].polygon for i in polygons.tolist()], dtype=object)
+            simple = shapely.get_num_interior_rings(shapes) == 0
+            polygons, shapes = polygons[simple], shapes[simple]
+            self._own_count[polygons] = shapely.get_num_coordinates(shapes)
+            own = shapely.get_coordinates(shapes)
+            own_lon0 = np.repeat(new.lon0[polygons], self._own_count[polygons])
+            own_lat0 = np.repeat(new.lat0[polygons], self._own_count[polygons])
+        self._own_first = np.cumsum(self._own_count) - self._own_count
         # Both ends of every candidate core and of every new capsule, and the vertices,
         # in one call: a call costs more than its points.
         x, y = project(
-            np.concatenate([rows.ax, rows.bx, new.ax, new.bx, vertices[:, 0]]),
-            np.concatenate([rows.ay, rows.by, new.ay, new.by, vertices[:, 1]]),
-            np.concatenate([self.lon0, self.lon0, new.lon0, new.lon0, ring_lon0]),
-            np.concatenate([self.lat0, self.lat0, new.lat0, new.lat0, ring_lat0]),
+            np.concatenate([rows.ax, rows.bx, new.ax, new.bx, vertices[:, 0], own[:, 0]]),
+            np.concatenate([rows.ay, rows.by, new.ay, new.by, vertices[:, 1], own[:, 1]]),
+            np.concatenate([self.lon0, self.lon0, new.lon0, new.lon0, ring_lon0, own_lon0]),
+            np.concatenate([self.lat0, self.lat0, new.lat0, new.lat0, ring_lat0, own_lat0]),
         )
         self._segments = (x[:n], y[:n], x[n : 2 * n], y[n : 2 * n])
-        m = 2 * n + 2 * k
+        m, v = 2 * n + 2 * k, 2 * n + 2 * k + len(vertices)
         self.q = (x[2 * n : 2 * n + k], y[2 * n : 2 * n + k], x[2 * n + k : m], y[2 * n + k : m])
         """Each new capsule's core in its own plane."""
-        self._vertices = (x[m:], y[m:])
+        self._vertices = (x[m:v], y[m:v])
         """The vertices of the polygons at `_rings`, each in its pair's plane."""
+        self._own = (x[v:], y[v:])
+        """The vertices of the new polygons, each in its own plane."""
         self._queries: NDArray[np.object_] | None = None
         self._shrunk: dict[int, shapely.Geometry] = {}
         self._geometries = np.empty(n, dtype=object)
@@ -207,19 +230,35 @@ class PairPlanes:
         new_kind = new.kind[number]
         arithmetic = (new_kind == PieceKind.CAPSULE) & (rows.kind == PieceKind.CAPSULE)
         at, rings = np.flatnonzero(arithmetic), self._rings
-        if len(rings):  # capsules and rings together: one pass over all their edges
-            arithmetic[rings] = True
-            both = np.concatenate([at, rings])
+        swapped = np.flatnonzero(
+            (self._own_count[number] > 0) & (rows.kind == PieceKind.CAPSULE)
+        )  # a new polygon and a capsule: the capsule is the segment, the polygon the chain
+        if len(rings) or len(swapped):  # one pass over the edges of all of them
+            arithmetic[rings] = arithmetic[swapped] = True
             ax, ay, bx, by = self.segments(at)
+            sax, say, sbx, sby = self.segments(swapped)
             vx, vy = self._vertices
-            counts = np.concatenate([np.full(len(at), 2), self._ring_counts])
-            gaps[both], self._closest[both] = segment_chain_closest(
-                tuple(c[number[both]] for c in self.q),
-                np.concatenate([np.stack([ax, bx], axis=1).reshape(-1), vx]),
-                np.concatenate([np.stack([ay, by], axis=1).reshape(-1), vy]),
+            first = self._own_first[number[swapped]]
+            own, _ = _runs(first, first + self._own_count[number[swapped]])
+            q = tuple(c[number[np.concatenate([at, rings])]] for c in self.q)
+            counts = np.concatenate(
+                [np.full(len(at), 2), self._ring_counts, self._own_count[number[swapped]]]
+            )
+            distance, closest = segment_chain_closest(
+                (
+                    np.concatenate([q[0], sax]),
+                    np.concatenate([q[1], say]),
+                    np.concatenate([q[2], sbx]),
+                    np.concatenate([q[3], sby]),
+                ),
+                np.concatenate([np.stack([ax, bx], axis=1).reshape(-1), vx, self._own[0][own]]),
+                np.concatenate([np.stack([ay, by], axis=1).reshape(-1), vy, self._own[1][own]]),
                 counts,
                 np.arange(len(counts)) >= len(at),
             )
+            closest[len(at) + len(rings) :] = closest[len(at) + len(rings) :, ::-1]
+            both = np.concatenate([at, rings, swapped])
+            gaps[both], self._closest[both] = distance, closest
         elif len(at):
             query = tuple(c[number[at]] for c in self.q)
             gaps[at], self._closest[at] = segment_closest(query, *self.segments(at))

@@ -74,10 +74,9 @@ def _point_segment(
     """Distance from each point p to segment ab, and the closest point of the segment."""
     dx, dy = bx - ax, by - ay
     length2 = dx * dx + dy * dy
-    t = np.where(
-        length2 > 0, ((px - ax) * dx + (py - ay) * dy) / np.where(length2 > 0, length2, 1), 0
-    )
-    t = np.clip(t, 0.0, 1.0)
+    positive = length2 > 0
+    t = np.where(positive, ((px - ax) * dx + (py - ay) * dy) / np.where(positive, length2, 1), 0)
+    t = np.minimum(np.maximum(t, 0.0), 1.0)  # `np.clip`, whose wrapper costs more here
     cx, cy = ax + t * dx, ay + t * dy
     return np.hypot(cx - px, cy - py), cx, cy
 

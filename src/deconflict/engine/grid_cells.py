@@ -91,7 +91,8 @@ def cell_ranges(boxes: NDArray[np.float64], level: NDArray[np.int64] | int) -> N
     """Cell index ranges (x0, x1, y0, y1, t0, t1, z0, z1), inclusive, of each box on its
     level."""
     cells = np.floor(boxes[:, RANGE_COLUMNS] / _STEPS[level])
-    return np.clip(cells, _RANGE_LOW, _RANGE_HIGH, out=cells).astype(np.int64)
+    np.maximum(cells, _RANGE_LOW, out=cells)
+    return np.minimum(cells, _RANGE_HIGH, out=cells).astype(np.int64)
 
 
 PACKED_BITS = 63
