@@ -131,3 +131,27 @@ def test_open_chains_of_two_vertices_are_the_segments(
     assert np.array_equal(points[:-1], alone_points)
     line = shapely.LineString([q[:2], q[2:]])
     np.testing.assert_allclose(distance[-1], shapely.distance(line, shape), atol=1e-9)
+
+
+points = st.tuples(lattice, lattice).map(lambda p: (*p, *p))
+
+
+@settings(max_examples=200, deadline=None)
+@given(pairs=st.lists(st.tuples(st.one_of(points, segments), segments), min_size=1, max_size=10))
+def test_each_pair_is_measured_alike_whatever_else_is_measured_with_it(pairs: list) -> None:
+    """Points (circle cores) are measured by a shorter rule than segments; a pair's
+    numbers must not depend on the other pairs of a call (an indexed check and the
+    brute-force one measure the same pair among different others)."""
+    q = tuple(np.array(c, dtype=np.float64) for c in zip(*(a for a, _ in pairs), strict=True))
+    ax, ay, bx, by = np.array([b for _, b in pairs], dtype=np.float64).T
+    distance, points = segment_closest(q, ax, ay, bx, by)
+    for i in range(len(pairs)):
+        alone, alone_points = segment_closest(
+            tuple(c[i : i + 1] for c in q),
+            ax[i : i + 1],
+            ay[i : i + 1],
+            bx[i : i + 1],
+            by[i : i + 1],
+        )
+        assert distance[i] == alone[0]
+        assert np.array_equal(points[i], alone_points[0])

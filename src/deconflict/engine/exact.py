@@ -34,6 +34,7 @@ from deconflict.geo.projection import WGS84_A, WGS84_E2, project
 
 WGS84 = Geod(ellps="WGS84")
 _NO_FLOATS = np.empty(0, dtype=np.float64)
+_NO_INTS = np.empty(0, dtype=np.int64)
 
 
 def unproject(
@@ -141,7 +142,7 @@ class PairPlanes:
             own = shapely.get_coordinates(shapes)
             own_lon0 = np.repeat(new.lon0[polygons], self._own_count[polygons])
             own_lat0 = np.repeat(new.lat0[polygons], self._own_count[polygons])
-        self._own_first = np.cumsum(self._own_count) - self._own_count
+        self._own_first = np.cumsum(self._own_count) - self._own_count if len(own) else None
         # Both ends of every candidate core and of every new capsule, and the vertices,
         # in one call: a call costs more than its points.
         x, y = project(
@@ -230,15 +231,17 @@ class PairPlanes:
         new_kind = new.kind[number]
         arithmetic = (new_kind == PieceKind.CAPSULE) & (rows.kind == PieceKind.CAPSULE)
         at, rings = np.flatnonzero(arithmetic), self._rings
-        swapped = np.flatnonzero(
-            (self._own_count[number] > 0) & (rows.kind == PieceKind.CAPSULE)
-        )  # a new polygon and a capsule: the capsule is the segment, the polygon the chain
+        swapped = _NO_INTS  # a new polygon and a capsule: the capsule is the segment
+        if self._own_first is not None:
+            swapped = np.flatnonzero(
+                (self._own_count[number] > 0) & (rows.kind == PieceKind.CAPSULE)
+            )
         if len(rings) or len(swapped):  # one pass over the edges of all of them
             arithmetic[rings] = arithmetic[swapped] = True
             ax, ay, bx, by = self.segments(at)
             sax, say, sbx, sby = self.segments(swapped)
             vx, vy = self._vertices
-            first = self._own_first[number[swapped]]
+            first = self._own_first[number[swapped]] if len(swapped) else _NO_INTS
             own, _ = _runs(first, first + self._own_count[number[swapped]])
             q = tuple(c[number[np.concatenate([at, rings])]] for c in self.q)
             counts = np.concatenate(

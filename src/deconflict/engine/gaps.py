@@ -114,15 +114,51 @@ def segment_distances(
     Written out because shapely would need a geometry per candidate, which costs more
     than the arithmetic.
     """
-    distance, *_, crossing, _, _ = _endpoint_distances(q, ax, ay, bx, by)
-    return np.where(crossing, 0.0, distance.min(axis=0))
+    return segment_closest(q, ax, ay, bx, by)[0]
 
 
 def segment_closest(
     q: tuple[Any, Any, Any, Any], ax: NDArray, ay: NDArray, bx: NDArray, by: NDArray
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """`segment_distances`, and the closest points: n × 2 × 2 (on q, on ab); where the
-    segments cross, both are the crossing point."""
+    segments cross, both are the crossing point.
+
+    Where q is a point (a circle's core: most new pieces), only its distance to each
+    segment is measured, a third of the operations; each pair is measured by one rule
+    or the other whatever the others are, so a pair's numbers never depend on which
+    other pairs a check has.
+    """
+    n = len(ax)
+    qax, qay, qbx, qby = (np.broadcast_to(c, (n,)) for c in q)
+    point = (qax == qbx) & (qay == qby)
+    if point.all():
+        return _point_closest(qax, qay, ax, ay, bx, by)
+    if not point.any():
+        return _segment_closest((qax, qay, qbx, qby), ax, ay, bx, by)
+    distance = np.empty(n, dtype=np.float64)
+    points = np.empty((n, 2, 2), dtype=np.float64)
+    p, s = point, ~point
+    distance[p], points[p] = _point_closest(qax[p], qay[p], ax[p], ay[p], bx[p], by[p])
+    distance[s], points[s] = _segment_closest(
+        (qax[s], qay[s], qbx[s], qby[s]), ax[s], ay[s], bx[s], by[s]
+    )
+    return distance, points
+
+
+def _point_closest(
+    px: NDArray, py: NDArray, ax: NDArray, ay: NDArray, bx: NDArray, by: NDArray
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """`segment_closest` where q is the point p."""
+    distance, cx, cy = _point_segment(px, py, ax, ay, bx, by)
+    points = np.empty((len(ax), 2, 2), dtype=np.float64)
+    points[:, 0, 0], points[:, 0, 1], points[:, 1, 0], points[:, 1, 1] = px, py, cx, cy
+    return distance, points
+
+
+def _segment_closest(
+    q: tuple[Any, Any, Any, Any], ax: NDArray, ay: NDArray, bx: NDArray, by: NDArray
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """`segment_closest` by the four end-to-segment distances."""
     distance, px, py, cx, cy, crossing, d1, d2 = _endpoint_distances(q, ax, ay, bx, by)
     n = len(ax)
     which = np.argmin(distance, axis=0)
