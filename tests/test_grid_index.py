@@ -71,6 +71,7 @@ def brute(
     merge=st.booleans(),
     packed=st.booleans(),
     exact=st.booleans(),
+    heights=st.booleans(),
 )
 def test_query_pairs_equals_testing_every_box(
     first: list,
@@ -81,12 +82,15 @@ def test_query_pairs_equals_testing_every_box(
     merge: bool,
     packed: bool,
     exact: bool,
+    heights: bool,
 ) -> None:
     """`packed`: cells sorted packed with their box numbers, or (as when the boxes' cell
-    numbers span too much for that) keys argsorted."""
+    numbers span too much for that) keys argsorted; `heights`: a probe's cells at other
+    heights dropped by their keys, or left to the entries' box test."""
     with (
         mock.patch.object(grid_index, "MERGE_AT", 0 if merge else 10**9),
         mock.patch.object(grid_cells, "PACKED_BITS", 63 if packed else 0),
+        mock.patch.object(grid_index, "FILTER_HEIGHTS_AT", 0 if heights else 10**9),
     ):
         index = SpaceTimeIndex()
         ids = np.arange(len(first), dtype=np.int64)

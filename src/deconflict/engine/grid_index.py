@@ -49,6 +49,10 @@ from deconflict.engine.grid_cells import (
 
 MAX_PROBE_COLUMNS = 20_000
 """A probe box with more (x, time) columns on a level scans that level's cells instead."""
+FILTER_HEIGHTS_AT = 64
+"""A probe's cells at other heights are dropped before their entries are read when it
+meets more cells than this; below, reading their few entries costs less than sorting
+them out (the entries' own box test drops them either way)."""
 MERGE_AT = 4096
 """Inserted boxes kept in the dictionary before it is merged into the sorted arrays."""
 TIME_ORIGIN = 1_767_225_600.0
@@ -67,21 +71,19 @@ def _rounded(values: NDArray[np.float64], towards: float) -> NDArray[np.float32]
     return np.nextafter(out, np.float32(towards), out=out)
 
 
+_SHIFT = np.array([0.0, 0.0, 0.0, TIME_ORIGIN, 0.0, 0.0, 0.0, -TIME_ORIGIN])
+"""Subtracted from a row of (lows, -highs) or (highs, -lows): times from `TIME_ORIGIN`."""
+
+
 def entry_rows(boxes: NDArray[np.float64]) -> NDArray[np.float32]:
     """What an entry stores of each box: (lows, -highs), rounded down."""
-    rows = np.concatenate([boxes[:, :4], -boxes[:, 4:]], axis=1)
-    rows[:, 3] -= TIME_ORIGIN
-    rows[:, 7] += TIME_ORIGIN
-    return _rounded(rows, -np.inf)
+    return _rounded(np.concatenate([boxes[:, :4], -boxes[:, 4:]], axis=1) - _SHIFT, -np.inf)
 
 
 def probe_rows(boxes: NDArray[np.float64]) -> NDArray[np.float32]:
     """What a probe compares entries with: (highs, -lows), rounded up. An entry's box
     meets the probe box (closed boxes) if every column of its row is ≤ the probe's."""
-    rows = np.concatenate([boxes[:, 4:], -boxes[:, :4]], axis=1)
-    rows[:, 3] -= TIME_ORIGIN
-    rows[:, 7] += TIME_ORIGIN
-    return _rounded(rows, np.inf)
+    return _rounded(np.concatenate([boxes[:, 4:], -boxes[:, :4]], axis=1) - _SHIFT, np.inf)
 
 
 def meets(entries: NDArray[np.float32], probes: NDArray[np.float32]) -> NDArray[np.bool_]:
@@ -108,6 +110,8 @@ class SpaceTimeIndex:
         """Each entry's box as `entry_rows` writes it, in the order of `_ids`."""
         self._levels = np.empty(0, dtype=np.int64)
         """The levels that hold any box: a probe visits only these."""
+        self._plans: dict[int, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
+        """For m probe boxes: every (level, box number) pair to ask, kept per m."""
         self._recent: dict[int, list[int]] = {}
         self._recent_levels: set[int] = set()
         self._boxes = np.zeros((0, 8), dtype=np.float64)
@@ -155,6 +159,7 @@ class SpaceTimeIndex:
         self._keys = keys[first]
         self._starts = np.append(first, len(keys)).astype(np.int64)
         self._levels = np.unique(level)
+        self._plans = {}
         self._recent, self._recent_levels = {}, set()
         self._pending = 0
 
@@ -207,7 +212,7 @@ class SpaceTimeIndex:
     ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """(cell positions, range number) of the occupied cells inside each range
         (x0, x1, y0, y1, t0, t1, z0, z1 on `level`): each (x, t) column's run of keys,
-        less the cells of the run at other heights."""
+        less (if many) the cells of the run at other heights."""
         nx = ranges[:, 1] - ranges[:, 0] + 1
         nt = ranges[:, 5] - ranges[:, 4] + 1
         columns = nx * nt
@@ -223,9 +228,10 @@ class SpaceTimeIndex:
         found_lo, found_hi = self._locate(column + low[which], column + high[which])
         cells, run = _runs(found_lo, found_hi)
         owner = which[run]
-        z = (self._keys[cells] & _Z_MASK) - Z_HALF
-        keep = (z >= ranges[owner, 6]) & (z <= ranges[owner, 7])
-        cells, owner = cells[keep], owner[keep]
+        if len(cells) > FILTER_HEIGHTS_AT:
+            z = (self._keys[cells] & _Z_MASK) - Z_HALF
+            keep = (z >= ranges[owner, 6]) & (z <= ranges[owner, 7])
+            cells, owner = cells[keep], owner[keep]
         for number in np.flatnonzero(columns > MAX_PROBE_COLUMNS).tolist():
             inside = self._cells_inside(ranges[number], int(level[number]))
             cells = np.concatenate([cells, inside])
@@ -335,8 +341,13 @@ class SpaceTimeIndex:
         ids_parts, owner_parts = [], []
         if len(self._keys) and len(boxes):
             m = len(boxes)
-            level = np.repeat(self._levels, m)
-            rows = np.tile(np.arange(m, dtype=np.int64), len(self._levels))
+            plan = self._plans.get(m)
+            if plan is None:
+                plan = self._plans[m] = (
+                    np.repeat(self._levels, m),
+                    np.tile(np.arange(m, dtype=np.int64), len(self._levels)),
+                )
+            level, rows = plan
             ids, owner = self._sorted_candidates(boxes, rows, level)
             ids_parts.append(ids)
             owner_parts.append(owner)
