@@ -132,6 +132,16 @@ def run_size(
         indexed_cpu_ms[i] = (time.thread_time_ns() - started_cpu_ns) / 1e6
         found.append(sorted(c.other for c in report.conflicts))
 
+    # The same checks again, three times each back to back, keeping the least CPU time:
+    # what a check costs when nothing else disturbs it (on a machine shared with other
+    # work, the single-shot times above also carry others' interference).
+    best_cpu_ms = np.full(len(new), np.inf)
+    for i, declaration in enumerate(new):
+        for _ in range(3):
+            started_cpu_ns = time.thread_time_ns()
+            airspace.check(declaration)
+            best_cpu_ms[i] = min(best_cpu_ms[i], (time.thread_time_ns() - started_cpu_ns) / 1e6)
+
     candidates = np.empty(len(new))
     pieces_per_check = np.empty(len(new))
     for i, declaration in enumerate(new):
@@ -154,6 +164,8 @@ def run_size(
                 "cpu_p50_ms": float(np.percentile(indexed_cpu_ms[at], 50)),
                 "cpu_p99_ms": float(np.percentile(indexed_cpu_ms[at], 99)),
                 "cpu_max_ms": float(indexed_cpu_ms[at].max()),
+                "best_p50_ms": float(np.percentile(best_cpu_ms[at], 50)),
+                "best_p99_ms": float(np.percentile(best_cpu_ms[at], 99)),
             }
         )
 
@@ -201,6 +213,8 @@ def run_size(
         "max_ms": float(indexed_ms.max()),
         "cpu_p50_ms": float(np.percentile(indexed_cpu_ms, 50)),
         "cpu_p99_ms": float(np.percentile(indexed_cpu_ms, 99)),
+        "best_p50_ms": float(np.percentile(best_cpu_ms, 50)),
+        "best_p99_ms": float(np.percentile(best_cpu_ms, 99)),
         "brute_p50_ms": float(np.percentile(brute_ms, 50)),
         "brute_checks": len(brute_ms),
         "ratio": float(np.median(brute_ms) / np.median(subset)),
@@ -235,6 +249,7 @@ COLUMNS = (
     ("check p99 ms", lambda r: f"{r['p99_ms']:.2f}"),
     ("check max ms", lambda r: f"{r['max_ms']:.1f}"),
     ("check CPU p50/p99 ms", lambda r: f"{r['cpu_p50_ms']:.2f} / {r['cpu_p99_ms']:.2f}"),
+    ("best of 3 CPU p50/p99 ms", lambda r: f"{r['best_p50_ms']:.2f} / {r['best_p99_ms']:.2f}"),
     ("brute p50 ms", lambda r: f"{r['brute_p50_ms']:.1f} (×{r['brute_checks']})"),
     ("ratio", lambda r: f"{r['ratio']:,.0f}×"),
     ("candidates/check", lambda r: f"{r['candidates']:,.0f}"),
@@ -255,6 +270,7 @@ KIND_COLUMNS = (
         "CPU p50 / p99 / max ms",
         lambda r, k: f"{k['cpu_p50_ms']:.2f} / {k['cpu_p99_ms']:.2f} / {k['cpu_max_ms']:.2f}",
     ),
+    ("best of 3 CPU p50 / p99 ms", lambda r, k: f"{k['best_p50_ms']:.2f} / {k['best_p99_ms']:.2f}"),
 )
 """A row per kind of new operation: which kinds make the slow tail, and why."""
 

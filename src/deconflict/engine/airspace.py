@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import repeat
 
 import numpy as np
 import shapely
@@ -20,17 +19,17 @@ from numpy.typing import NDArray
 
 from deconflict.engine.boxes import probe_boxes
 from deconflict.engine.compile import compile_many, compile_pieces, gc_paused
-from deconflict.engine.conflict import Conflict, Encounter, Report
+from deconflict.engine.conflict import Report
 from deconflict.engine.exact import Hits, NewPieces, measure
 from deconflict.engine.gaps import MinimaColumns
 from deconflict.engine.grid_index import SpaceTimeIndex
 from deconflict.engine.plane_view import PlaneView
+from deconflict.engine.reporting import KIND_CODE, Others, build_report
 from deconflict.engine.table import PieceTable, Rows
 from deconflict.geo.declaration import Declaration, Kind
 from deconflict.geo.pieces import Piece
 from deconflict.geo.separation import ZERO, Minima, SeparationPolicy
 
-_KIND_CODE = {Kind.OPERATION: 0, Kind.ZONE: 1, Kind.LINE: 2}
 BULK_LOAD_THRESHOLD = 10_000
 """Adding this many pieces to an empty or small index repacks it instead of inserting."""
 
@@ -60,8 +59,13 @@ class Airspace:
         self._slot_first = np.zeros(0, dtype=np.int64)
         self._slot_count = np.zeros(0, dtype=np.int64)
         """Each slot's pieces are the table rows first … first + count - 1."""
+        self._slot_priority = np.zeros(0, dtype=np.int64)
+        self._slot_id = np.empty(0, dtype=object)
+        """Ids, party and kind codes and priorities by slot: what a report gathers."""
         self._matrix: NDArray[np.float64] | None = None
         self._widest_of: dict[str, Minima] = {}
+        self._minima_of: dict[str, NDArray[np.object_]] = {}
+        self._party_names = np.empty(0, dtype=object)
         """Both depend on the parties known: reset when a new one comes."""
 
     # --- contents ---------------------------------------------------------------------
@@ -86,7 +90,8 @@ class Airspace:
         code = self._party_code.get(party)
         if code is None:
             code = self._party_code[party] = len(self._party_code)
-            self._matrix, self._widest_of = None, {}
+            self._matrix, self._widest_of, self._minima_of = None, {}, {}
+            self._party_names = np.array(list(self._party_code), dtype=object)
         return code
 
     def add(self, declaration: Declaration) -> None:
@@ -128,12 +133,22 @@ class Airspace:
         self._slot_of.update(zip((d.id for d in batch), slots.tolist(), strict=True))
         if first + len(batch) > len(self._slot_party):
             size = max(1024, 2 * len(self._slot_party), first + len(batch))
-            for name in ("_slot_party", "_slot_kind", "_slot_first", "_slot_count"):
-                grown = np.zeros(size, dtype=np.int64)
-                grown[:first] = getattr(self, name)[:first]
+            for name in (
+                "_slot_party",
+                "_slot_kind",
+                "_slot_first",
+                "_slot_count",
+                "_slot_priority",
+                "_slot_id",
+            ):
+                column = getattr(self, name)
+                grown = np.zeros(size, dtype=column.dtype)
+                grown[:first] = column[:first]
                 setattr(self, name, grown)
         self._slot_party[slots] = [self._party(d.party) for d in batch]
-        self._slot_kind[slots] = [_KIND_CODE[d.kind] for d in batch]
+        self._slot_kind[slots] = [KIND_CODE[d.kind] for d in batch]
+        self._slot_priority[slots] = [d.priority for d in batch]
+        self._slot_id[slots] = [d.id for d in batch]
         return slots
 
     def remove(self, declaration_id: str) -> Declaration:
@@ -203,7 +218,9 @@ class Airspace:
             altitude_slack=altitude_slack,
         )
         if use_index:
-            number, ids = self._index.query_pairs(boxes)
+            # The exact check tests time, height and distance itself: the index's
+            # float32 box test suffices.
+            number, ids = self._index.query_pairs(boxes, exact=False)
         else:  # the brute-force reference: every stored piece is a candidate
             every = self._table.all_rows()
             number = np.repeat(np.arange(len(pieces), dtype=np.int64), len(every))
@@ -252,61 +269,25 @@ class Airspace:
         number, rows, minima = self._candidates(declaration, pieces, use_index=use_index)
         hits = measure(new, number, rows, minima)
         areas = self._areas(new, hits) if with_areas else None
-        overlap_start = np.maximum(new.start[hits.number], hits.rows.start)
-        overlap_end = np.minimum(new.end[hits.number], hits.rows.end)
-        overlapping = hits.time < 0
-        starts = np.where(overlapping, overlap_start, overlap_end)
-        volume, other_volume = new.volume[hits.number], hits.rows.volume
-        # Encounters grouped by declaration, each group in time order (then volumes): one
-        # sort of all hits rather than one per conflict.
-        order = np.lexsort((other_volume, volume, starts, hits.rows.owner))
-        owner = hits.rows.owner[order]
-        encounters = list(
-            map(  # one object per hit: `map` keeps the loop in C
-                Encounter,
-                volume[order].tolist(),
-                other_volume[order].tolist(),
-                hits.horizontal[order].tolist(),
-                hits.vertical[order].tolist(),
-                hits.time[order].tolist(),
-                starts[order].tolist(),
-                np.where(overlapping, overlap_end, overlap_start)[order].tolist(),
-                hits.where[order, 0].tolist(),
-                hits.where[order, 1].tolist(),
-                [areas[k] for k in order.tolist()] if areas is not None else repeat(None),
-            )
+        return build_report(declaration, new, hits, self._others(declaration), areas)
+
+    def _others(self, declaration: Declaration) -> Others:
+        """The stored declarations' columns for `declaration`'s report."""
+        minima = self._minima_of.get(declaration.party)
+        if minima is None:
+            minima = np.empty(len(self._party_code), dtype=object)
+            minima[:] = [
+                self.policy.between(declaration.party, party) or ZERO for party in self._party_code
+            ]
+            self._minima_of[declaration.party] = minima
+        return Others(
+            self._slot_id,
+            self._slot_party,
+            self._slot_kind,
+            self._slot_priority,
+            self._party_names,
+            minima,
         )
-        first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])[: len(owner)]
-        conflicts = []
-        pairs: dict[str, Minima] = {}  # the minima with each other party, asked once
-        for slot, low, high in zip(
-            owner[first].tolist(),
-            first.tolist(),
-            [*first[1:].tolist(), len(owner)][: len(first)],
-            strict=True,
-        ):
-            other = self._declarations[slot]
-            assert other is not None
-            pair = pairs.get(other.party)
-            if pair is None:
-                pair = pairs[other.party] = (
-                    self.policy.between(declaration.party, other.party) or ZERO
-                )
-            if other.kind is not Kind.OPERATION or declaration.kind is not Kind.OPERATION:
-                pair = ZERO
-            conflicts.append(
-                Conflict(
-                    declaration.id,
-                    other.id,
-                    other.party,
-                    other.kind,
-                    other.priority,
-                    pair,
-                    tuple(encounters[low:high]),
-                )
-            )
-        conflicts.sort(key=lambda c: (c.encounters[0].start, c.other))  # `first` starts first
-        return Report(declaration.id, declaration.party, tuple(conflicts))
 
     def _areas(self, new: NewPieces, hits: Hits) -> list[shapely.Geometry]:
         """Where each hit comes within its minimum, drawn per new piece (GeoJSON output

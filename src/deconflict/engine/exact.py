@@ -25,6 +25,7 @@ from deconflict.engine.gaps import (
     TOUCH_TOLERANCE_M,
     MinimaColumns,
     conflicting,
+    segment_chain_closest,
     segment_closest,
 )
 from deconflict.engine.table import Rows
@@ -32,6 +33,8 @@ from deconflict.geo.pieces import Piece, PieceKind
 from deconflict.geo.projection import WGS84_A, WGS84_E2, project
 
 WGS84 = Geod(ellps="WGS84")
+_NO_FLOATS = np.empty(0, dtype=np.float64)
+_NO_INTS = np.empty(0, dtype=np.int64)
 
 
 def unproject(
@@ -53,7 +56,7 @@ def unproject(
     safe_c = np.where(small, 1.0, c)
     sin_c, cos_c = np.sin(c), np.cos(c)
     sin_phi = cos_c * sin_phi0 + np.where(small, 0.0, v * sin_c * cos_phi0 / safe_c)
-    phi = np.arcsin(np.clip(sin_phi, -1.0, 1.0))
+    phi = np.arcsin(np.minimum(np.maximum(sin_phi, -1.0), 1.0))  # `np.clip`, cheaper
     dlon = np.arctan2(u * sin_c, c * cos_phi0 * cos_c - v * sin_phi0 * sin_c)
     dlon = np.where(small, 0.0, dlon)
     lon = (lon0 + np.degrees(dlon) + 180.0) % 360.0 - 180.0
@@ -93,6 +96,13 @@ class NewPieces:
         return cls(pieces, *ints.T, *floats.T)
 
 
+def _runs(first: NDArray[np.int64], last: NDArray[np.int64]) -> tuple[NDArray, NDArray]:
+    """The positions first[i] … last[i] - 1 of every run, and the run of each."""
+    lengths = last - first
+    run = np.repeat(np.arange(len(first)), lengths)
+    return np.arange(len(run)) + np.repeat(first - np.cumsum(lengths) + lengths, lengths), run
+
+
 def _lines(ends: NDArray[np.float64]) -> NDArray[np.object_]:
     """Line strings from their ends (n × 4: ax, ay, bx, by)."""
     return shapely.linestrings(ends.reshape(-1, 2, 2))
@@ -105,24 +115,57 @@ class PairPlanes:
         self.new, self.number, self.rows = new, number, rows
         self.lon0, self.lat0 = new.lon0[number], new.lat0[number]
         n, k = len(number), len(new.kind)
-        # Both ends of every candidate core and of every new capsule, in one call: a
-        # call costs more than its points.
+        # Polygons without holes against capsules (either one new) are measured by
+        # arithmetic over their edges, like two capsules: their vertices are projected
+        # with the rest. `_rings`: pairs of a new capsule and such a polygon;
+        # `_own_first`/`_own_count`: each new polygon's vertices (count 0: none).
+        rings = np.flatnonzero(
+            (new.kind[number] == PieceKind.CAPSULE) & (rows.kind == PieceKind.POLYGON)
+        )
+        vertices, ring_lon0, ring_lat0 = np.empty((0, 2)), _NO_FLOATS, _NO_FLOATS
+        self._ring_counts = np.empty(0, dtype=np.int64)
+        if len(rings):
+            rings = rings[shapely.get_num_interior_rings(rows.polygons[rings]) == 0]
+            self._ring_counts = shapely.get_num_coordinates(rows.polygons[rings])
+            vertices = shapely.get_coordinates(rows.polygons[rings])
+            ring_lon0 = np.repeat(self.lon0[rings], self._ring_counts)
+            ring_lat0 = np.repeat(self.lat0[rings], self._ring_counts)
+        self._rings = rings
+        own, own_lon0, own_lat0 = np.empty((0, 2)), _NO_FLOATS, _NO_FLOATS
+        self._own_count = np.zeros(k, dtype=np.int64)
+        polygons = np.flatnonzero(new.kind == PieceKind.POLYGON)
+        if len(polygons):
+            shapes = np.array([new.pieces[i].polygon for i in polygons.tolist()], dtype=object)
+            simple = shapely.get_num_interior_rings(shapes) == 0
+            polygons, shapes = polygons[simple], shapes[simple]
+            self._own_count[polygons] = shapely.get_num_coordinates(shapes)
+            own = shapely.get_coordinates(shapes)
+            own_lon0 = np.repeat(new.lon0[polygons], self._own_count[polygons])
+            own_lat0 = np.repeat(new.lat0[polygons], self._own_count[polygons])
+        self._own_first = np.cumsum(self._own_count) - self._own_count if len(own) else None
+        # Both ends of every candidate core and of every new capsule, and the vertices,
+        # in one call: a call costs more than its points.
         x, y = project(
-            np.concatenate([rows.ax, rows.bx, new.ax, new.bx]),
-            np.concatenate([rows.ay, rows.by, new.ay, new.by]),
-            np.concatenate([self.lon0, self.lon0, new.lon0, new.lon0]),
-            np.concatenate([self.lat0, self.lat0, new.lat0, new.lat0]),
+            np.concatenate([rows.ax, rows.bx, new.ax, new.bx, vertices[:, 0], own[:, 0]]),
+            np.concatenate([rows.ay, rows.by, new.ay, new.by, vertices[:, 1], own[:, 1]]),
+            np.concatenate([self.lon0, self.lon0, new.lon0, new.lon0, ring_lon0, own_lon0]),
+            np.concatenate([self.lat0, self.lat0, new.lat0, new.lat0, ring_lat0, own_lat0]),
         )
         self._segments = (x[:n], y[:n], x[n : 2 * n], y[n : 2 * n])
-        self.q = (x[2 * n : 2 * n + k], y[2 * n : 2 * n + k], x[2 * n + k :], y[2 * n + k :])
+        m, v = 2 * n + 2 * k, 2 * n + 2 * k + len(vertices)
+        self.q = (x[2 * n : 2 * n + k], y[2 * n : 2 * n + k], x[2 * n + k : m], y[2 * n + k : m])
         """Each new capsule's core in its own plane."""
+        self._vertices = (x[m:v], y[m:v])
+        """The vertices of the polygons at `_rings`, each in its pair's plane."""
+        self._own = (x[v:], y[v:])
+        """The vertices of the new polygons, each in its own plane."""
         self._queries: NDArray[np.object_] | None = None
         self._shrunk: dict[int, shapely.Geometry] = {}
         self._geometries = np.empty(n, dtype=object)
         self._built = np.zeros(n, dtype=bool)
-        self._capsules = np.zeros(n, dtype=bool)
+        self._arithmetic = np.zeros(n, dtype=bool)
         self._closest = np.empty((n, 2, 2), dtype=np.float64)
-        """Closest points of the capsule pairs (where `_capsules`), from the arithmetic."""
+        """Closest points of the pairs measured by arithmetic (where `_arithmetic`)."""
         self._near = np.empty(0, dtype=np.int64)
         self._middles = np.empty((0, 2), dtype=np.float64)
 
@@ -186,14 +229,44 @@ class PairPlanes:
         if n == 0:
             return gaps, interiors
         new_kind = new.kind[number]
-        both_capsules = (new_kind == PieceKind.CAPSULE) & (rows.kind == PieceKind.CAPSULE)
-        self._capsules = both_capsules
-        at = np.flatnonzero(both_capsules)
-        if len(at):
-            q = number[at]
-            query = tuple(c[q] for c in self.q)
+        arithmetic = (new_kind == PieceKind.CAPSULE) & (rows.kind == PieceKind.CAPSULE)
+        at, rings = np.flatnonzero(arithmetic), self._rings
+        swapped = _NO_INTS  # a new polygon and a capsule: the capsule is the segment
+        if self._own_first is not None:
+            swapped = np.flatnonzero(
+                (self._own_count[number] > 0) & (rows.kind == PieceKind.CAPSULE)
+            )
+        if len(rings) or len(swapped):  # one pass over the edges of all of them
+            arithmetic[rings] = arithmetic[swapped] = True
+            ax, ay, bx, by = self.segments(at)
+            sax, say, sbx, sby = self.segments(swapped)
+            vx, vy = self._vertices
+            first = self._own_first[number[swapped]] if len(swapped) else _NO_INTS
+            own, _ = _runs(first, first + self._own_count[number[swapped]])
+            q = tuple(c[number[np.concatenate([at, rings])]] for c in self.q)
+            counts = np.concatenate(
+                [np.full(len(at), 2), self._ring_counts, self._own_count[number[swapped]]]
+            )
+            distance, closest = segment_chain_closest(
+                (
+                    np.concatenate([q[0], sax]),
+                    np.concatenate([q[1], say]),
+                    np.concatenate([q[2], sbx]),
+                    np.concatenate([q[3], sby]),
+                ),
+                np.concatenate([np.stack([ax, bx], axis=1).reshape(-1), vx, self._own[0][own]]),
+                np.concatenate([np.stack([ay, by], axis=1).reshape(-1), vy, self._own[1][own]]),
+                counts,
+                np.arange(len(counts)) >= len(at),
+            )
+            closest[len(at) + len(rings) :] = closest[len(at) + len(rings) :, ::-1]
+            both = np.concatenate([at, rings, swapped])
+            gaps[both], self._closest[both] = distance, closest
+        elif len(at):
+            query = tuple(c[number[at]] for c in self.q)
             gaps[at], self._closest[at] = segment_closest(query, *self.segments(at))
-        rest = np.flatnonzero(~both_capsules)
+        self._arithmetic = arithmetic
+        rest = np.flatnonzero(~arithmetic)
         if len(rest):
             query, others = self.queries(rest), self.candidates(rest)
             distance = shapely.distance(query, others)
@@ -234,9 +307,10 @@ class PairPlanes:
 
     def _closest_lines(self, at: NDArray[np.int64]) -> NDArray[np.float64]:
         """Ends of the shortest line between the cores of each pair at `at` (n × 2 × 2):
-        from the arithmetic for capsule pairs, from shapely for the others."""
+        from the arithmetic for a new capsule against a capsule or a polygon, from
+        shapely for the others."""
         coords = self._closest[at]
-        other = ~self._capsules[at]
+        other = ~self._arithmetic[at]
         if other.any():
             chosen = at[other]
             lines = shapely.shortest_line(self.queries(chosen), self.candidates(chosen))

@@ -74,10 +74,9 @@ def _point_segment(
     """Distance from each point p to segment ab, and the closest point of the segment."""
     dx, dy = bx - ax, by - ay
     length2 = dx * dx + dy * dy
-    t = np.where(
-        length2 > 0, ((px - ax) * dx + (py - ay) * dy) / np.where(length2 > 0, length2, 1), 0
-    )
-    t = np.clip(t, 0.0, 1.0)
+    positive = length2 > 0
+    t = np.where(positive, ((px - ax) * dx + (py - ay) * dy) / np.where(positive, length2, 1), 0)
+    t = np.minimum(np.maximum(t, 0.0), 1.0)  # `np.clip`, whose wrapper costs more here
     cx, cy = ax + t * dx, ay + t * dy
     return np.hypot(cx - px, cy - py), cx, cy
 
@@ -93,13 +92,16 @@ def _endpoint_distances(
     (qa and qb onto ab, then a and b onto q), stacked: one array operation for all four
     (a check's cost is the number of operations, hardly their length); the points and
     closest points they measure between, and which pairs cross."""
-    qax, qay, qbx, qby = (np.broadcast_to(np.asarray(c, dtype=np.float64), ax.shape) for c in q)
-    px, py = np.concatenate([qax, qbx, ax, bx]), np.concatenate([qay, qby, ay, by])
-    sx, sy = np.concatenate([ax, ax, qax, qax]), np.concatenate([ay, ay, qay, qay])
-    ex, ey = np.concatenate([bx, bx, qbx, qbx]), np.concatenate([by, by, qby, qby])
-    distance, cx, cy = _point_segment(px, py, sx, sy, ex, ey)
-    d1, d2 = _cross(qax, qay, qbx, qby, ax, ay), _cross(qax, qay, qbx, qby, bx, by)
-    d3, d4 = _cross(ax, ay, bx, by, qax, qay), _cross(ax, ay, bx, by, qbx, qby)
+    n = len(ax)
+    ends = np.empty((2, 4, n), dtype=np.float64)  # x and y of qa, qb, a, b
+    ends[0, 0], ends[1, 0], ends[0, 1], ends[1, 1] = q
+    ends[0, 2], ends[1, 2], ends[0, 3], ends[1, 3] = ax, ay, bx, by
+    px, py = ends[0].reshape(-1), ends[1].reshape(-1)
+    starts = ends[:, [2, 2, 0, 0]].reshape(2, -1)  # qa and qb onto ab, a and b onto q
+    stops = ends[:, [3, 3, 1, 1]].reshape(2, -1)
+    distance, cx, cy = _point_segment(px, py, starts[0], starts[1], stops[0], stops[1])
+    # Which side of the other segment each end lies on: d3, d4 (qa, qb of ab), d1, d2.
+    d3, d4, d1, d2 = _cross(starts[0], starts[1], stops[0], stops[1], px, py).reshape(4, n)
     crossing = (d1 * d2 < 0) & (d3 * d4 < 0)
     return distance.reshape(4, len(ax)), px, py, cx, cy, crossing, d1, d2
 
@@ -112,15 +114,51 @@ def segment_distances(
     Written out because shapely would need a geometry per candidate, which costs more
     than the arithmetic.
     """
-    distance, *_, crossing, _, _ = _endpoint_distances(q, ax, ay, bx, by)
-    return np.where(crossing, 0.0, distance.min(axis=0))
+    return segment_closest(q, ax, ay, bx, by)[0]
 
 
 def segment_closest(
     q: tuple[Any, Any, Any, Any], ax: NDArray, ay: NDArray, bx: NDArray, by: NDArray
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """`segment_distances`, and the closest points: n × 2 × 2 (on q, on ab); where the
-    segments cross, both are the crossing point."""
+    segments cross, both are the crossing point.
+
+    Where q is a point (a circle's core: most new pieces), only its distance to each
+    segment is measured, a third of the operations; each pair is measured by one rule
+    or the other whatever the others are, so a pair's numbers never depend on which
+    other pairs a check has.
+    """
+    n = len(ax)
+    qax, qay, qbx, qby = (np.broadcast_to(c, (n,)) for c in q)
+    point = (qax == qbx) & (qay == qby)
+    if point.all():
+        return _point_closest(qax, qay, ax, ay, bx, by)
+    if not point.any():
+        return _segment_closest((qax, qay, qbx, qby), ax, ay, bx, by)
+    distance = np.empty(n, dtype=np.float64)
+    points = np.empty((n, 2, 2), dtype=np.float64)
+    p, s = point, ~point
+    distance[p], points[p] = _point_closest(qax[p], qay[p], ax[p], ay[p], bx[p], by[p])
+    distance[s], points[s] = _segment_closest(
+        (qax[s], qay[s], qbx[s], qby[s]), ax[s], ay[s], bx[s], by[s]
+    )
+    return distance, points
+
+
+def _point_closest(
+    px: NDArray, py: NDArray, ax: NDArray, ay: NDArray, bx: NDArray, by: NDArray
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """`segment_closest` where q is the point p."""
+    distance, cx, cy = _point_segment(px, py, ax, ay, bx, by)
+    points = np.empty((len(ax), 2, 2), dtype=np.float64)
+    points[:, 0, 0], points[:, 0, 1], points[:, 1, 0], points[:, 1, 1] = px, py, cx, cy
+    return distance, points
+
+
+def _segment_closest(
+    q: tuple[Any, Any, Any, Any], ax: NDArray, ay: NDArray, bx: NDArray, by: NDArray
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """`segment_closest` by the four end-to-segment distances."""
     distance, px, py, cx, cy, crossing, d1, d2 = _endpoint_distances(q, ax, ay, bx, by)
     n = len(ax)
     which = np.argmin(distance, axis=0)
@@ -149,3 +187,46 @@ def conflicting(
         (minima.horizontal == 0.0) & (horizontal == 0.0) & interiors
     )
     return minima.applies & close & (vertical < minima.vertical) & (time < minima.time)
+
+
+def segment_chain_closest(
+    q: tuple[NDArray, NDArray, NDArray, NDArray],
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    counts: NDArray[np.int64],
+    closed: NDArray[np.bool_],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Planar distance from each segment q[i] to chain i, and the closest points (n × 2
+    × 2, on q then on the chain). Chain i is `counts[i]` vertices laid one chain after
+    another in `x`, `y`: a capsule's core (two vertices) or, where `closed[i]`, the ring
+    of a polygon without holes (its last vertex repeating the first). The distance is 0
+    where they meet: q crosses an edge, or lies inside a closed chain (then the closest
+    points are q's first end twice).
+
+    The segment-to-segment arithmetic over every edge at once: shapely would need a
+    geometry per polygon in each pair's plane, which costs more than all the edges.
+    """
+    edges = counts - 1
+    ends = np.cumsum(counts)
+    start = np.ones(len(x), dtype=bool)
+    start[ends - 1] = False  # no edge from a chain's last vertex
+    a = np.flatnonzero(start)
+    pair = np.repeat(np.arange(len(counts)), edges)
+    qe = tuple(c[pair] for c in q)
+    distance, points = segment_closest(qe, x[a], y[a], x[a + 1], y[a + 1])
+    first = ends - counts - np.arange(len(counts))  # each chain's first edge
+    nearest = np.minimum.reduceat(distance, first)
+    at = np.flatnonzero(distance == nearest[pair])
+    at = at[np.concatenate([[True], pair[at][1:] != pair[at][:-1]])]  # one per chain
+    closest = points[at]
+    if closed.any():
+        # Inside: an odd number of edges cross the ray east of q's first end (even-odd).
+        qx, qy = qe[0], qe[1]
+        ya, yb = y[a], y[a + 1]
+        straddle = (ya > qy) != (yb > qy)
+        rise = np.where(straddle, yb - ya, 1.0)
+        crossing = straddle & (qx < x[a] + (qy - ya) * (x[a + 1] - x[a]) / rise)
+        inside = closed & (np.add.reduceat(crossing.astype(np.int64), first) % 2 == 1)
+        nearest[inside] = 0.0
+        closest[inside] = np.stack([q[0][inside], q[1][inside]], axis=1)[:, None, :]
+    return nearest, closest

@@ -76,7 +76,7 @@ def project(
     dlon = np.radians((np.asarray(lon, dtype=np.float64) - lon0 + 180.0) % 360.0 - 180.0)
     cos_phi, cos_phi0, sin_phi0 = np.cos(phi), np.cos(lat0_rad), np.sin(lat0_rad)
     hav = np.sin((phi - lat0_rad) / 2) ** 2 + cos_phi0 * cos_phi * np.sin(dlon / 2) ** 2
-    c = 2 * np.arcsin(np.sqrt(np.clip(hav, 0.0, 1.0)))
+    c = 2 * np.arcsin(np.sqrt(np.minimum(np.maximum(hav, 0.0), 1.0)))  # `np.clip`, cheaper
     small = c < 1e-9
     k = np.where(small, 1.0, c / np.sin(np.where(small, 1.0, c)))
     x = n_scale * k * cos_phi * np.sin(dlon)
