@@ -719,10 +719,14 @@ def profile_submit(
 # --- one backend ----------------------------------------------------------------------------
 
 
-def same_as_generated(database: Database, numbers: list[int], t0: int) -> tuple[int, int]:
-    """(compared, equal): stored documents of a sample against this module's generator."""
+def same_as_generated(
+    database: Database, numbers: list[int], t0: int
+) -> tuple[int, int, list[str]]:
+    """(compared, equal, what differed): stored documents of a sample against this
+    module's generator."""
     sample = numbers[:: max(1, len(numbers) // 50)][:50]
     compared = equal = 0
+    differences: list[str] = []
     with database.read() as connection:
         for n in sample:
             stored = operation_store.get(connection, f"op-{n}")
@@ -730,8 +734,12 @@ def same_as_generated(database: Database, numbers: list[int], t0: int) -> tuple[
                 continue
             compared += 1
             mine = to_document(parse(operation_body(n, t0)[1]))
-            equal += to_document(stored.declaration) == mine
-    return compared, equal
+            theirs = to_document(stored.declaration)
+            if theirs == mine:
+                equal += 1
+            else:
+                differences.append(f"op-{n}: stored {theirs} != generated {mine}")
+    return compared, equal, differences
 
 
 def run_backend(
@@ -808,7 +816,9 @@ def run_backend(
             console.print(f"  bare endpoint: {bare['requests'] / bare['seconds']:,.0f} req/s")
             if args.verbose:
                 console.print(submit["raw"], markup=False, highlight=False)
-        compared, equal = same_as_generated(database, submit_numbers, t0)
+        compared, equal, differences = same_as_generated(database, submit_numbers, t0)
+        for difference in differences:
+            console.print(difference, markup=False, highlight=False)
 
         console.print(f"  engine alone on the same {len(submit_numbers):,} operations…")
         new = [parse(operation_body(n, t0)[1]) for n in submit_numbers]
