@@ -22,7 +22,6 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -41,6 +40,7 @@ import jwt  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 
+from bench.engine import _commit, _load, _machine  # noqa: E402  (one header for every bench)
 from bench.service import PostgreSQL, free_port  # noqa: E402
 from deconflict.application.dss_common import boxes_of, declaration_of  # noqa: E402
 from deconflict.geo.altitude import AltitudeReference  # noqa: E402
@@ -245,18 +245,15 @@ def run_backend(name: str, url: str, stored: int, duration: int, directory: Path
     return rows
 
 
-def record(rows: list[dict], stored: int) -> str:
-    load = os.getloadavg()[0]
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO
-    ).stdout.strip()
+def record(rows: list[dict], stored: int, load_at_start: str) -> str:
     lines = [
         "",
         f"## {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC — DSS (`bench/dss.py`)",
         "",
-        f"- machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; commit {commit}+dirty; load average (1 min) at "
-        f"end {load:.2f} (the machine is shared: other agents' work runs too)",
+        f"- machine: {_machine()}",
+        f"- commit: {_commit()}",
+        f"- load average (1 min) at start / end: {load_at_start} / {_load()} "
+        f"(on {os.cpu_count()} cores)",
         f"- {stored:,} operational intents stored (through the store's functions), 0.008° "
         "squares over a 4° × 2° grid and 48 h; `deconflict serve --workers 2`; wrk "
         "(bench/wrk_dss.lua), 8 connections then 1",
@@ -285,6 +282,7 @@ def main() -> None:
     parser.add_argument("--no-record", action="store_true")
     options = parser.parse_args()
     rows: list[dict] = []
+    load_at_start = _load()
     for name in options.backends.split(","):
         directory = Path(tempfile.mkdtemp(prefix=f"deconflict-bench-dss-{name}-"))
         if name == "sqlite":
@@ -299,7 +297,7 @@ def main() -> None:
             with PostgreSQL.throwaway() as cluster:
                 rows += run_backend(name, cluster.url, options.stored, options.duration, directory)
         shutil.rmtree(directory, ignore_errors=True)
-    text = record(rows, options.stored)
+    text = record(rows, options.stored, load_at_start)
     print(text)
     if not options.no_record:
         with RESULTS.open("a", encoding="utf-8") as results:
