@@ -172,10 +172,27 @@ def routes(
     times = first[:, None] + elapsed / speed[:, None]
     alt = altitude(lon, lat, count)
     who = parties(rng, n, party_weights)
+    return route_declarations(
+        ids, who, count, (lon, lat, alt, times), (half_width, vertical, buffer), reference
+    )
+
+
+def route_declarations(
+    ids: list[str],
+    who: list[str],
+    count: np.ndarray,
+    waypoints: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    widths: tuple[np.ndarray, np.ndarray, np.ndarray],
+    reference: AltitudeReference,
+) -> list[Declaration]:
+    """One route operation per row: its first `count` waypoints of (lon, lat, alt, time),
+    n × most each, and its (half-width, vertical half-width, time buffer)."""
+    lon, lat, alt, times = waypoints
+    half_width, vertical, buffer = widths
     out = []
     for i, (ident, party) in enumerate(zip(ids, who, strict=True)):
         k = int(count[i])
-        waypoints = tuple(
+        points = tuple(
             map(
                 Waypoint,
                 lon[i, :k].tolist(),
@@ -184,9 +201,7 @@ def routes(
                 times[i, :k].tolist(),
             )
         )
-        route = Route(
-            waypoints, float(half_width[i]), float(vertical[i]), float(buffer[i]), reference
-        )
+        route = Route(points, float(half_width[i]), float(vertical[i]), float(buffer[i]), reference)
         out.append(Declaration(ident, party, Kind.OPERATION, route.legs(), route=route))
     return out
 

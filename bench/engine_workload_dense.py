@@ -22,12 +22,12 @@ from bench.engine_workload import (
     WGS84,
     Maker,
     centres,
+    route_declarations,
     star_polygons,
 )
 from deconflict.geo.altitude import AltitudeReference
 from deconflict.geo.declaration import Declaration, Kind
 from deconflict.geo.outline import Circle, PolygonOutline
-from deconflict.geo.route import Route, Waypoint
 from deconflict.geo.units import NAUTICAL_MILE
 from deconflict.geo.volume import AltitudeBand, TimeWindow, Volume
 
@@ -156,22 +156,14 @@ def _routes(rng: np.random.Generator, ids: list[str], span: float) -> list[Decla
     vertical = rng.uniform(150.0, 300.0, n)
     buffer = rng.uniform(0.0, 300.0, n)
     parties = _parties(rng, n, MILITARY_PARTY_WEIGHTS)
-    std, operation = AltitudeReference.STD, Kind.OPERATION
-    out = []
-    for i, (ident, party) in enumerate(zip(ids, parties, strict=True)):
-        k = int(points[i])
-        waypoints = tuple(
-            map(
-                Waypoint,
-                lon[i, :k].tolist(),
-                lat[i, :k].tolist(),
-                alt[i, :k].tolist(),
-                times[i, :k].tolist(),
-            )
-        )
-        route = Route(waypoints, float(half_width[i]), float(vertical[i]), float(buffer[i]), std)
-        out.append(Declaration(ident, party, operation, route.legs(), route=route))
-    return out
+    return route_declarations(
+        ids,
+        parties,
+        points,
+        (lon, lat, alt, times),
+        (half_width, vertical, buffer),
+        AltitudeReference.STD,
+    )
 
 
 DENSE_SHARES = {"drone": 0.60, "military": 0.15, "route": 0.25}
