@@ -179,6 +179,11 @@ def test_approving_an_operation_acknowledges_its_zone_entry_notice(hub: Hub, key
     settle(hub, key_dir)
     clock: Clock = hub.clock  # type: ignore[assignment]
     clock.now += 60.0
+    # as for an acknowledgement, only an on-duty officer of a party with a roster approves
+    channel_settings.put_roster(hub, russia, [Officer("russia-officer", "Ivanov", on_duty=False)])
+    with pytest.raises(NotAllowed):
+        approve(hub, russia, approved)
+    channel_settings.put_roster(hub, russia, [Officer("russia-officer", "Ivanov")])
     assert str(approve(hub, russia, approved).state) == "accepted"
     entries = {
         n["about"][0]: n for n in list_notices(hub, russia) if n["kind"] == "operation.enters_zone"

@@ -114,8 +114,7 @@ def acknowledge(
             raise InvalidTransition(f"notice {ident} is not on the stream yet; retry shortly")
         if row.acked_at is not None:
             return view(row)
-        roster = notice_store.roster(connection, party)
-        if roster and not any(o.id == officer and o.on_duty for o in roster):
+        if not notice_store.on_duty_or_unrostered(connection, party, officer):
             raise NotAllowed(f"{officer} is not an on-duty officer of {party}", officer=officer)
         payload: dict[str, Any] = {"to": party, "officer": officer, "digest": row.digest}
         if signature is not None:

@@ -12,8 +12,8 @@ from deconflict.application import dss_native_notify
 from deconflict.application.hub import WRITE, Caller, Hub
 from deconflict.application.outcome import Decision
 from deconflict.application.submit_operation import remember, replay
-from deconflict.channel import approval, outbox
-from deconflict.model.errors import InvalidTransition, NotFound, StaleVersion
+from deconflict.channel import approval, notice_store, outbox
+from deconflict.model.errors import InvalidTransition, NotAllowed, NotFound, StaleVersion
 from deconflict.model.operation import Operation
 from deconflict.model.operation_state import OperationState, require_transition
 from deconflict.store import operation as operation_store
@@ -65,7 +65,8 @@ def change_state(
 
 def approve(hub: Hub, caller: Caller, ident: str) -> Operation:
     """A zone owner acknowledges a pending operation that enters its zone: the approval
-    is its acknowledgement of the zone-entry notice, which stops escalating."""
+    is its acknowledgement of the zone-entry notice, which stops escalating, so only
+    whoever may acknowledge that notice (an on-duty officer) may approve."""
     caller.require(WRITE)
     party = caller.own_party()
     with hub.database.write() as connection:
@@ -74,6 +75,10 @@ def approve(hub: Hub, caller: Caller, ident: str) -> Operation:
             raise NotFound(f"no operation {ident} awaiting party {party}", id=ident)
         if current.state is not OperationState.PENDING:
             raise InvalidTransition(f"operation {ident} is {current.state}, not pending")
+        if not notice_store.on_duty_or_unrostered(connection, party, caller.subject):
+            raise NotAllowed(
+                f"{caller.subject} is not an on-duty officer of {party}", officer=caller.subject
+            )
         awaiting = tuple(p for p in current.awaiting if p != party)
         state = OperationState.PENDING if awaiting else OperationState.ACCEPTED
         changed = replace(

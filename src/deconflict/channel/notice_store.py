@@ -232,6 +232,14 @@ def roster(connection: Connection, party: str) -> list[Officer]:
     return [Officer(r.officer, r.name, r.contact, r.rank, bool(r.on_duty)) for r in rows]
 
 
+def on_duty_or_unrostered(connection: Connection, party: str, officer: str) -> bool:
+    """Whether `officer` may act for `party` on the channel (acknowledge a notice, approve
+    an operation in its zone): one of its on-duty officers, or anyone of a party that
+    keeps no roster (it has not said who is on duty)."""
+    officers = roster(connection, party)
+    return not officers or any(o.id == officer and o.on_duty for o in officers)
+
+
 def put_roster(connection: Connection, party: str, officers: list[Officer]) -> None:
     connection.execute(duty_roster.delete().where(duty_roster.c.party == party))
     if officers:
