@@ -604,7 +604,7 @@ def run_wrk(
         shutil.which("wrk") or "wrk",
         f"-t{load.threads}",
         f"-c{load.connections}",
-        f"-d{load.duration_s:g}s",
+        f"-d{max(1, round(load.duration_s))}s",  # wrk takes whole seconds
         "--timeout",
         "10s",
         "--latency",
