@@ -31,7 +31,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
@@ -44,6 +43,7 @@ from deconflict.audit.canonical import (
     parse_canonical,
 )
 from deconflict.audit.errors import EventFormatError
+from deconflict.audit.event_kinds import KIND_NAMES, EventKind
 
 FORMAT_VERSION = 1
 HASH_SIZE = 32
@@ -53,65 +53,6 @@ LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"
 
 
-class EventKind(StrEnum):
-    """What an event records. `subjects[0]` is the main object's id.
-
-    Notices (`subjects[0]` = notice id; ``payload["to"]`` = the recipient party):
-
-    - ``notice.created``: the hub queued a notice; payload also ``about`` (ids of the
-      operations/zones/conflicts it concerns), ``deadline`` (RFC 3339 UTC, optional),
-      ``summary`` (short text, optional). Actor: the hub.
-    - ``notice.delivered``: one delivery succeeded (``channel``: webhook, sse, ui).
-      At-least-once, so it may repeat. Actor: the hub.
-    - ``notice.read``: the recipient opened it. Actor: the recipient.
-    - ``notice.acknowledged``: the recipient acknowledged it. Actor: the recipient.
-    - ``notice.escalated``: the deadline passed unacknowledged; payload ``step``.
-
-    Objects (`subjects[0]` = operation or zone id; payload: version, state, digest of
-    the declaration, whatever the use case records):
-    ``operation.submitted``, ``operation.changed``, ``operation.accepted``,
-    ``operation.activated``, ``operation.ended``, ``operation.cancelled``,
-    ``zone.declared``, ``zone.changed``, ``zone.accepted``, ``zone.withdrawn``,
-    ``conflict.found``, ``conflict.cleared`` (subjects: the two declarations),
-    ``alert.opened``, ``alert.closed``, ``party.changed``, ``agreement.changed``.
-
-    The DSS API (actor: the USS's party, ``uss:…``; its operational intents are
-    operations and use the kinds above): ``constraint.declared``, ``constraint.changed``,
-    ``constraint.withdrawn`` (a constraint reference), ``subscription.changed`` (payload
-    ``action``: created, updated, deleted), ``uss.availability`` (set by an arbitrator),
-    ``dss.report`` (payload: the digest of the archived report).
-    """
-
-    NOTICE_CREATED = "notice.created"
-    NOTICE_DELIVERED = "notice.delivered"
-    NOTICE_READ = "notice.read"
-    NOTICE_ACKNOWLEDGED = "notice.acknowledged"
-    NOTICE_ESCALATED = "notice.escalated"
-    OPERATION_SUBMITTED = "operation.submitted"
-    OPERATION_CHANGED = "operation.changed"
-    OPERATION_ACCEPTED = "operation.accepted"
-    OPERATION_ACTIVATED = "operation.activated"
-    OPERATION_ENDED = "operation.ended"
-    OPERATION_CANCELLED = "operation.cancelled"
-    ZONE_DECLARED = "zone.declared"
-    ZONE_CHANGED = "zone.changed"
-    ZONE_ACCEPTED = "zone.accepted"
-    ZONE_WITHDRAWN = "zone.withdrawn"
-    CONFLICT_FOUND = "conflict.found"
-    CONFLICT_CLEARED = "conflict.cleared"
-    ALERT_OPENED = "alert.opened"
-    ALERT_CLOSED = "alert.closed"
-    PARTY_CHANGED = "party.changed"
-    AGREEMENT_CHANGED = "agreement.changed"
-    CONSTRAINT_DECLARED = "constraint.declared"
-    CONSTRAINT_CHANGED = "constraint.changed"
-    CONSTRAINT_WITHDRAWN = "constraint.withdrawn"
-    SUBSCRIPTION_CHANGED = "subscription.changed"
-    USS_AVAILABILITY = "uss.availability"
-    DSS_REPORT = "dss.report"
-
-
-NOTICE_KINDS = frozenset(k for k in EventKind if k.value.startswith("notice."))
 _LINE_FIELDS = frozenset({"actor", "index", "kind", "prev", "subjects", "time", "v"})
 
 
@@ -155,9 +96,6 @@ def parse_time(text: str) -> datetime:
     return moment
 
 
-_KINDS = frozenset(kind.value for kind in EventKind)
-
-
 def encode_event(
     index: int,
     time: datetime,
@@ -169,7 +107,7 @@ def encode_event(
 ) -> tuple[bytes, bytes]:
     """(line, leaf hash) of an event: the bytes an `AuditEvent` of these fields has,
     without building one (the sequencer writes thousands a second)."""
-    if kind not in _KINDS:
+    if kind not in KIND_NAMES:
         raise EventFormatError(f"unknown event kind {kind!r}")
     if not actor:
         raise EventFormatError("actor must be a non-empty party id")
@@ -402,7 +340,6 @@ def _cut(value: dict[str, Any], line: bytes) -> tuple[bytes, bytes] | None:
 
 
 _MEMBERS = _LINE_FIELDS | {"payload"}
-_KIND_NAMES = frozenset(k.value for k in EventKind)
 _HASH_HEX = re.compile(r"[0-9a-f]{64}")
 
 
@@ -426,7 +363,7 @@ def leaf_facts(line: bytes) -> tuple[int, bytes, bytes] | None:
         and index >= 0
         and type(actor) is str
         and actor
-        and value["kind"] in _KIND_NAMES
+        and value["kind"] in KIND_NAMES
         and type(value["payload"]) is dict
         and type(subjects) is list
         and all(type(s) is str for s in subjects)
