@@ -9,7 +9,7 @@ there), and a dispatcher in every process (`UssDispatcher`, started by the runne
 them as webhook deliveries are sent: due rows leased in a short transaction (`FOR UPDATE
 SKIP LOCKED` on PostgreSQL), the POST outside any transaction, then the outcome written:
 delivered, retried after the webhooks' exponential backoff with jitter
-(`webhook.backoff`, `webhook.Tuning`), or dead after the last attempt. At least once: a
+(`webhook.after_failure`, `webhook.Tuning`), or dead after the last attempt. At least once: a
 process killed mid-send leaves its lease to expire and the row is sent again (the
 body's `notification_index` lets a USS spot a repeat). Each call carries the hub's
 bearer token (`uss_tokens`) and times out quickly: a USS that hangs only delays its own
@@ -34,7 +34,7 @@ from uas_standards.astm.f3548.v21.api import OPERATIONS, OperationID
 
 from deconflict.channel import wakeups
 from deconflict.channel.uss_tokens import TokenUnavailable, UssTokens
-from deconflict.channel.webhook import Tuning, backoff
+from deconflict.channel.webhook import Tuning, after_failure
 from deconflict.store.backend import Database
 from deconflict.store.dss_tables import uss_notifications
 
@@ -153,22 +153,20 @@ def settle(
     now = clock()
     with database.write() as connection:
         for job, error in outcomes:
-            attempts = job.attempts + 1
             values: dict[str, Any]
             if error is None:
-                values = {"state": "delivered", "delivered_at": now, "last_error": None}
-            elif attempts >= tuning.max_attempts:
-                values = {"state": "dead", "last_error": error}
-                log.warning("USS notification %d to %s is dead: %s", job.id, job.url, error)
-            else:
                 values = {
-                    "last_error": error,
-                    "next_attempt_at": now + backoff(attempts, tuning, rng),
+                    "state": "delivered",
+                    "attempts": job.attempts + 1,
+                    "delivered_at": now,
+                    "last_error": None,
                 }
+            else:
+                values = after_failure(job.attempts + 1, error, now, tuning, rng)
+                if values.get("state") == "dead":
+                    log.warning("USS notification %d to %s is dead: %s", job.id, job.url, error)
             connection.execute(
-                uss_notifications.update()
-                .where(uss_notifications.c.id == job.id)
-                .values(attempts=attempts, **values)
+                uss_notifications.update().where(uss_notifications.c.id == job.id).values(**values)
             )
 
 

@@ -217,27 +217,26 @@ def settle(
                 _settle_one(connection, job, error, now, tuning, rng)
 
 
+def after_failure(
+    attempts: int, error: str, now: float, tuning: Tuning, rng: random.Random
+) -> dict[str, Any]:
+    """A delivery row's new values after its failed attempt number `attempts` (webhooks
+    and notifications to USSs alike): dead after the last, else retried after a backoff."""
+    if attempts >= tuning.max_attempts:
+        return {"state": "dead", "attempts": attempts, "last_error": error}
+    return {
+        "attempts": attempts,
+        "last_error": error,
+        "next_attempt_at": now + backoff(attempts, tuning, rng),
+    }
+
+
 def _settle_one(
     connection: Any, job: Job, error: str, now: float, tuning: Tuning, rng: random.Random
 ) -> None:
-    """A failed attempt: retried after a backoff, or dead after the last."""
-    attempts = job.attempts + 1
-    where = deliveries.c.id == job.delivery
-    if attempts >= tuning.max_attempts:
-        connection.execute(
-            deliveries.update()
-            .where(where)
-            .values(state="dead", attempts=attempts, last_error=error)
-        )
+    """A failed attempt: retried after a backoff, or dead after the last (recorded)."""
+    values = after_failure(job.attempts + 1, error, now, tuning, rng)
+    connection.execute(deliveries.update().where(deliveries.c.id == job.delivery).values(**values))
+    if values.get("state") == "dead":
         payload = {"to": job.party, "channel": "webhook", "dead": True, "error": error}
         outbox.recorded(connection, "notice.escalated", "hub", [job.notice], payload, now)
-    else:
-        connection.execute(
-            deliveries.update()
-            .where(where)
-            .values(
-                attempts=attempts,
-                last_error=error,
-                next_attempt_at=now + backoff(attempts, tuning, rng),
-            )
-        )
