@@ -52,7 +52,7 @@ def unproject(
     n_scale = WGS84_A / np.sqrt(w)
     u, v = x / n_scale, y / m_scale
     c = np.hypot(u, v)
-    small = c < 1e-12
+    small = c == 0.0  # only the centre itself: sin(c) / c is exact for any c > 0
     safe_c = np.where(small, 1.0, c)
     sin_c, cos_c = np.sin(c), np.cos(c)
     sin_phi = cos_c * sin_phi0 + np.where(small, 0.0, v * sin_c * cos_phi0 / safe_c)

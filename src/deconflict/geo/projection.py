@@ -111,7 +111,7 @@ class LocalPlane:
         v = np.asarray(y, dtype=np.float64) / m_scale
         c = np.hypot(u, v)
         phi0 = math.radians(self.lat0)
-        small = c < 1e-12
+        small = c == 0.0  # only the centre itself: sin(c) / c is exact for any c > 0
         safe_c = np.where(small, 1.0, c)
         sin_c, cos_c = np.sin(c), np.cos(c)
         sin_phi = cos_c * math.sin(phi0) + np.where(small, 0.0, v * sin_c * math.cos(phi0) / safe_c)
