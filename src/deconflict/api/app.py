@@ -37,6 +37,10 @@ from deconflict.store.backend import connect
 from deconflict.store.migrate import upgrade
 
 RETENTION_PERIOD_S = 600.0
+BACKGROUND_LOOPS = 10
+"""Threads of a process besides its handlers that use the database: the channel's loops,
+streams, the tactical loop, retention, checkpoints (a pool sized below the threads
+opened and closed connections under load)."""
 CHECKPOINT_PERIOD_S = 1.0
 """SQLite: how often the log is copied back into the database, off the write path."""
 
@@ -59,7 +63,9 @@ def create_app(settings: Settings, *, hub: Hub | None = None, migrate: bool = Tr
     """The service for `settings` (a ready `hub` may be passed, e.g. with a test clock)."""
     _logging(settings.log_level)
     if hub is None:
-        hub = Hub(connect(settings.database_url))
+        # Handler threads, as many AnyIO threads for the other sync endpoints, the loops.
+        pool = 2 * settings.threads + BACKGROUND_LOOPS
+        hub = Hub(connect(settings.database_url, pool_size=pool))
     if migrate:
         upgrade(hub.database)
     log = logging.getLogger("deconflict.retention")

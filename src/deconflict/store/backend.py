@@ -158,17 +158,35 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def connect(url: str, *, pool_size: int = 5) -> Database:
-    """A `Database` for an SQLAlchemy URL (``sqlite:///file.db``, ``postgresql+psycopg://…``)."""
+POOL_SIZE = 5
+"""Connections kept open per process, unless the caller knows how many threads it runs."""
+PG_OVERFLOW = 4
+
+
+def connect(url: str, *, pool_size: int = POOL_SIZE) -> Database:
+    """A `Database` for an SQLAlchemy URL (``sqlite:///file.db``, ``postgresql+psycopg://…``).
+
+    `pool_size` connections stay open; more may open for a burst (SQLite: as many again). Size it to the
+    threads that use the database at once: a connection opened beyond the kept ones is
+    closed when given back, and under steady load that meant a new connection (SQLite:
+    pragmas and a schema parse; PostgreSQL: a server process) every few requests.
+    """
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = sa.create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            max_overflow=pool_size,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         database = engine.url.database
         if database and database != ":memory:" and not database.startswith("file:"):
             return Database(engine, WriterGate(Path(f"{database}-writer.lock")))
     else:
+        # Few beyond the kept ones: every worker's connections count against the server's
+        # `max_connections` (100 by default), and a thread that finds none free waits.
         engine = sa.create_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            url, pool_size=pool_size, max_overflow=PG_OVERFLOW, pool_pre_ping=True
         )
     return Database(engine)
