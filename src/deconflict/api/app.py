@@ -30,6 +30,7 @@ from deconflict.api import (
 )
 from deconflict.api.auth import Verifier
 from deconflict.api.middleware import WRITE_BATCH, Guard, JsonLogFormatter
+from deconflict.api.submit_shortcut import SubmitShortcut
 from deconflict.application.hub import Hub
 from deconflict.application.retention import purge
 from deconflict.config import Settings
@@ -130,6 +131,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None, migrate: bool = Tr
         from deconflict.api import bench_probe
 
         app.include_router(bench_probe.router)
+    app.add_middleware(SubmitShortcut)  # inside the guard: limits, logs, metrics still apply
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
     # The DSS's error reshaping must wrap everything (outermost), the screen come last.
     dss.install(app, settings)  # ASTM F3548-21 under /dss/v1

@@ -72,12 +72,14 @@ async def submit(
     or refuse it (409) with the conflicts and verified suggestions."""
     # The busiest endpoint: run on the app's own threads and answer with the JSON made
     # here, which spares FastAPI's thread start-ups and its response validation.
-    return await off_loop(request, _submit, body, hub, caller, idempotency_key)
+    return await off_loop(request, submit_response, body, hub, caller, idempotency_key)
 
 
-def _submit(
+def submit_response(
     body: FeatureCollection, hub: Hub, caller: Caller, idempotency_key: str | None
 ) -> Response:
+    """The submission's answer (201, or 200 for a replay); refusals raise. Also what
+    `submit_shortcut` serves well-formed requests with, off the framework's path."""
     declaration = one_declaration(body)
     started = time.perf_counter()
     try:
