@@ -111,6 +111,26 @@ CASES = [
         "ntersect",
     ),
     case(
+        # Simple in degrees; its two long sides bow differently as geodesics and cross
+        # near the tip (the engine once cut it into pieces three times its area).
+        "thin spike crossing itself along geodesic edges",
+        one(
+            zone(
+                [
+                    [-1.452311502544642, -0.4675842576753941],
+                    [0.0, -1.0],
+                    [-0.553862203502191, -0.25745132960816],
+                    [-0.30294835066473935, 0.4362141407310288],
+                    [-0.615063523863382, -0.42664189604883007],
+                    [-1.452311502544642, -0.4675842576753941],
+                ]
+            )
+        ),
+        "z-x",
+        "geometry.coordinates",
+        "geodesics",
+    ),
+    case(
         "polygon with no area",
         one(zone([[30, 50], [30.1, 50], [30.2, 50]])),
         "z-x",

@@ -18,6 +18,7 @@ from shapely.geometry import Polygon as ShapelyPolygon
 from shapely.validation import explain_validity
 
 from deconflict.geo.errors import InputError
+from deconflict.geo.geodesic_edges import densify_polygon
 
 MAX_ABS_LATITUDE = 85.0
 """Outlines reaching closer to a pole are refused: the local planes are not trusted there."""
@@ -107,6 +108,14 @@ class PolygonOutline:
             )
         if shape.area <= 0.0:
             raise InputError("the polygon has no area", field="geometry.coordinates")
+        drawn = densify_polygon(shape)
+        if not drawn.is_valid:  # simple in degrees, not along its geodesic edges
+            raise InputError(
+                "the polygon crosses itself once its edges are followed as geodesics "
+                f"({explain_validity(drawn)}): two sides run too close together there; "
+                "add vertices along them, or widen the gap",
+                field="geometry.coordinates",
+            )
 
     @property
     def shape(self) -> ShapelyPolygon:

@@ -22,18 +22,16 @@ from enum import IntEnum
 
 import numpy as np
 import shapely
-from pyproj import Geod
 
 from deconflict.geo.altitude import AltitudeReference
+from deconflict.geo.geodesic_edges import EDGE_STEP_M, WGS84, densify_polygon
 from deconflict.geo.outline import Circle, Corridor, PolygonOutline
 from deconflict.geo.projection import MAX_REACH_M, MAX_RELATIVE_ERROR, LocalPlane
 from deconflict.geo.volume import Volume
 
-WGS84 = Geod(ellps="WGS84")
 MAX_PIECE_REACH_M = 100_000.0
 MAX_MINIMUM_M = MAX_REACH_M - MAX_PIECE_REACH_M
 """Largest horizontal minimum: 100 km, far above any agreed separation (5–20 NM)."""
-EDGE_STEP_M = 2_000.0
 SEGMENT_STEP_M = 50_000.0
 SMALL_CIRCLE_M = 60_000.0
 CELL_M = 100_000.0
@@ -88,38 +86,6 @@ def _box(
     """A lon/lat box grown by `metres` on every side (never less, at any latitude in it)."""
     dlon, dlat = degree_margins(metres, max(abs(lat_min), abs(lat_max)))
     return lon_min - dlon, lat_min - dlat, lon_max + dlon, lat_max + dlat
-
-
-def _densify_ring(ring: np.ndarray) -> np.ndarray:
-    """Insert geodesic intermediate points so that no edge exceeds `EDGE_STEP_M`.
-
-    Scalar `Geod` calls on purpose: for the few edges of a typical polygon they cost a
-    tenth of the array form's set-up.
-    """
-    out: list[np.ndarray] = []
-    coords = ring.tolist()
-    for (lon_a, lat_a), (lon_b, lat_b) in itertools.pairwise(coords):
-        _, _, length = WGS84.inv(lon_a, lat_a, lon_b, lat_b)
-        n = math.ceil(length / EDGE_STEP_M) - 1
-        if n > 0:
-            # Always from the smaller end, so an edge shared by two polygons gets the very
-            # same points on both: otherwise they differ in the last bit and leave slivers
-            # that read as overlapping interiors.
-            if (lon_a, lat_a) <= (lon_b, lat_b):
-                middle = WGS84.npts(lon_a, lat_a, lon_b, lat_b, n)
-            else:
-                middle = WGS84.npts(lon_b, lat_b, lon_a, lat_a, n)[::-1]
-            out.append(np.asarray(middle, dtype=np.float64))
-        out.append(np.array([[lon_b, lat_b]]))
-    if len(out) == len(coords) - 1:
-        return ring
-    return np.concatenate([ring[:1], *out])
-
-
-def _densify_polygon(polygon: shapely.Polygon) -> shapely.Polygon:
-    shell = _densify_ring(np.asarray(polygon.exterior.coords)[:, :2])
-    holes = [_densify_ring(np.asarray(h.coords)[:, :2]) for h in polygon.interiors]
-    return shapely.Polygon(shell, holes)
 
 
 def _grid_cells(polygon: shapely.Polygon) -> list[shapely.Polygon]:
@@ -187,7 +153,7 @@ def _lattice(a: float, b: float) -> list[float]:
 
 def _polygon_pieces(polygon: shapely.Polygon) -> list[shapely.Polygon]:
     """The densified polygon, cut into grid cells when it reaches too far."""
-    polygon = _densify_polygon(polygon)
+    polygon = densify_polygon(polygon)
     limit = MAX_PIECE_REACH_M * (1.0 - 2.0 * MAX_RELATIVE_ERROR)  # the plane may understate
     if _box_half_diagonal(polygon) <= limit or _polygon_reach(polygon) <= limit:
         return [polygon]

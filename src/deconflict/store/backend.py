@@ -166,9 +166,9 @@ PG_OVERFLOW = 4
 def connect(url: str, *, pool_size: int = POOL_SIZE) -> Database:
     """A `Database` for an SQLAlchemy URL (``sqlite:///file.db``, ``postgresql+psycopg://…``).
 
-    `pool_size` connections stay open; more may open for a burst (SQLite: as many again). Size it to the
-    threads that use the database at once: a connection opened beyond the kept ones is
-    closed when given back, and under steady load that meant a new connection (SQLite:
+    `pool_size` connections stay open; more may open for a burst (SQLite: as many again).
+    Size it to the threads that use the database at once: a connection opened beyond the
+    kept ones is closed when given back, and under steady load that meant a new connection (SQLite:
     pragmas and a schema parse; PostgreSQL: a server process) every few requests.
     """
     if url.startswith("sqlite"):
