@@ -194,6 +194,43 @@ def _check(
     return _Checked(agreements, boxes, near, report, found)
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """What accepting a declaration after a check writes: the operation, the operations
+    it overrides, and its notices and events, encoded."""
+
+    operation: Operation
+    losers: list[Operation]
+    outgoing: outbox.Outgoing
+
+
+def _outcome(
+    declaration: Declaration,
+    party: str,
+    now: float,
+    checked: _Checked,
+    plan: outbox.Plan,
+    *,
+    sqlite: bool,
+) -> _Outcome:
+    found = checked.found
+    awaiting = tuple(sorted({c.other_party for c in found.zones}))
+    operation = Operation(
+        id=declaration.id,
+        party=party,
+        version=1,
+        state=OperationState.PENDING if awaiting else OperationState.ACCEPTED,
+        declaration=declaration,
+        submitted_at=now,
+        updated_at=now,
+        late_notice=late_parties(declaration, now, checked.agreements),
+        awaiting=awaiting,
+    )
+    losers = [checked.near.operations[c.other] for c in found.overriding]
+    outgoing = outbox.submitted_outgoing(operation, plan, found.zones, losers, now, sqlite=sqlite)
+    return _Outcome(operation, losers, outgoing)
+
+
 def _submit(
     hub: Hub,
     party: str,
@@ -232,13 +269,18 @@ def _submit(
             digest=prepared.digest,
         )
 
+    # What the write inserts, made now (no lock held) from the optimistic check: the
+    # write uses it as it is unless the check has to run again there.
+    sqlite = hub.database.is_sqlite
+    ready = _outcome(declaration, party, now, checked, notice_plan, sqlite=sqlite)
+
     def write(connection: Connection) -> Decision:
         replayed = replay(connection, party, idempotency_key, request_hash)
         if replayed is not None:
             return replayed
         if operation_store.exists(connection, declaration.id):
             raise taken("operation", declaration.id)
-        fresh, plan = checked, notice_plan
+        fresh, plan, outcome = checked, notice_plan, ready
         agreements = policy.load(connection)
         if agreements.revision == checked.agreements.revision:
             locks.lock_cells_for(connection, checked.boxes)
@@ -254,24 +296,12 @@ def _submit(
             )
         if not still:
             fresh = _check(connection, declaration, pieces, lock=True, agreements=agreements)
-        found, near, agreements = fresh.found, fresh.near, fresh.agreements
-        awaiting = tuple(sorted({c.other_party for c in found.zones}))
-        operation = Operation(
-            id=declaration.id,
-            party=party,
-            version=1,
-            state=OperationState.PENDING if awaiting else OperationState.ACCEPTED,
-            declaration=declaration,
-            submitted_at=now,
-            updated_at=now,
-            late_notice=late_parties(declaration, now, agreements),
-            awaiting=awaiting,
-        )
+            outcome = _outcome(declaration, party, now, fresh, plan, sqlite=sqlite)
+        operation = outcome.operation
         operation_store.insert(connection, operation, index_boxes(pieces), prepared)
-        losers = [near.operations[c.other] for c in found.overriding]
-        overridden = record_overrides(connection, operation, losers, now)
-        outbox.submitted(connection, operation, plan, found.zones, losers, now)
-        dss_native_notify.submitted(connection, operation, near.subscriptions, pieces, now)
+        overridden = record_overrides(connection, operation, outcome.losers, now)
+        outbox.send(connection, outcome.outgoing)
+        dss_native_notify.submitted(connection, operation, fresh.near.subscriptions, pieces, now)
         remember(connection, party, idempotency_key, request_hash, operation, now)
         return Decision(operation, fresh.report, overridden, document=prepared.document)
 

@@ -102,17 +102,25 @@ _INSERT_SQLITE = (
 _INSERT = notices.insert()
 
 
-def insert_new(connection: Connection, rows: Iterable[NewNotice]) -> None:
-    """Insert new notices in one statement.
+@dataclass(frozen=True)
+class EncodedNotices:
+    """New notices with their digests and column values, ready for one insert: made
+    before the write transaction where the caller can (the submit path makes them while
+    no lock is held), inserted inside it (`insert_encoded`)."""
 
-    On SQLite straight to the driver, each distinct `facts` encoded once: an operation's
-    notices to five parties share their facts, and SQLAlchemy's per-row parameter
-    processing cost more than the inserts. The text is what SQLAlchemy's JSON type
-    would have stored (`json.dumps`), so reads cannot tell the difference.
+    sqlite: bool
+    values: list[Any]
+
+
+def encode_new(rows: Iterable[NewNotice], *, sqlite: bool) -> EncodedNotices:
+    """Digests and column values of new notices, each distinct `facts` encoded once: an
+    operation's notices to five parties share their facts.
+
+    On SQLite the values go straight to the driver (SQLAlchemy's per-row parameter
+    processing cost more than the inserts); their JSON text is what SQLAlchemy's JSON
+    type would have stored (`json.dumps`), so reads cannot tell the difference.
     """
     rows = list(rows)
-    if not rows:
-        return
     canonical: dict[int, Encoded] = {}
 
     def signed(r: NewNotice) -> str:
@@ -122,9 +130,9 @@ def insert_new(connection: Connection, rows: Iterable[NewNotice]) -> None:
         return digest(r.id, r.recipient, r.sender, r.kind, r.about, facts, r.created_at)
 
     digests = [signed(r) for r in rows]
-    if connection.dialect.name != "sqlite":
-        connection.execute(
-            _INSERT,
+    if not sqlite:
+        return EncodedNotices(
+            False,
             [
                 {
                     "id": r.id,
@@ -145,34 +153,52 @@ def insert_new(connection: Connection, rows: Iterable[NewNotice]) -> None:
                 for r, d in zip(rows, digests, strict=True)
             ],
         )
-        return
-    encoded: dict[int, str] = {}
+    texts: dict[int, str] = {}
 
     def text(value: Any) -> str:
-        found = encoded.get(id(value))
+        found = texts.get(id(value))
         if found is None:
-            found = encoded[id(value)] = json.dumps(value)
+            found = texts[id(value)] = json.dumps(value)
         return found
 
-    values = [
-        (
-            r.id,
-            r.recipient,
-            r.sender,
-            r.kind,
-            json.dumps(list(r.about)),
-            text(r.facts),
-            r.created_at,
-            r.starts_at,
-            d,
-        )
-        for r, d in zip(rows, digests, strict=True)
-    ]
+    return EncodedNotices(
+        True,
+        [
+            (
+                r.id,
+                r.recipient,
+                r.sender,
+                r.kind,
+                json.dumps(list(r.about)),
+                text(r.facts),
+                r.created_at,
+                r.starts_at,
+                d,
+            )
+            for r, d in zip(rows, digests, strict=True)
+        ],
+    )
+
+
+def insert_encoded(connection: Connection, encoded: EncodedNotices) -> None:
+    """Insert notices `encode_new` made, in one statement."""
+    if not encoded.values:
+        return
+    if encoded.sqlite != (connection.dialect.name == "sqlite"):
+        raise ValueError("notices encoded for another database")
+    if not encoded.sqlite:
+        connection.execute(_INSERT, encoded.values)
+        return
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(_INSERT_SQLITE, values)
+        cursor.executemany(_INSERT_SQLITE, encoded.values)
     finally:
         cursor.close()
+
+
+def insert_new(connection: Connection, rows: Iterable[NewNotice]) -> None:
+    """Insert new notices in one statement (`encode_new`, then `insert_encoded`)."""
+    insert_encoded(connection, encode_new(rows, sqlite=connection.dialect.name == "sqlite"))
 
 
 def get(connection: Connection, ident: str) -> Any:

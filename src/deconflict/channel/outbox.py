@@ -120,37 +120,58 @@ def operation_facts(
     }
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """Notices and events encoded for one database, to insert in a write transaction:
+    built before it where the caller knows them already (`submitted_outgoing`), so that
+    digests and JSON are not made while the write lock is held."""
+
+    notices: notice_store.EncodedNotices
+    events: list[dict[str, Any]]
+
+
+def encode(
+    drafts: Sequence[Draft], events: Sequence[Event], now: float, *, sqlite: bool
+) -> Outgoing:
+    """`drafts` and `events` as `send` inserts them, dated `now`."""
+    notices = notice_store.encode_new(
+        (
+            notice_store.NewNotice(
+                d.id, d.recipient, d.sender, str(d.kind), d.about, d.facts, now, d.starts_at
+            )
+            for d in drafts
+        ),
+        sqlite=sqlite,
+    )
+    queued = [
+        {
+            "time": now,
+            "kind": e.kind if e.kind in _KNOWN else "operation.changed",
+            "actor": e.actor,
+            "subjects": list(e.subjects),
+            "payload": dict(e.payload),
+        }
+        for e in events
+    ]
+    return Outgoing(notices, queued)
+
+
+def send(connection: Connection, outgoing: Outgoing) -> None:
+    """Insert the notices and queue the events, in the caller's transaction (and wake
+    this process's sequencer when it commits: at once for notices, for a batch else)."""
+    if outgoing.notices.values or outgoing.events:
+        wake = wakeups.NOTICES if outgoing.notices.values else wakeups.QUEUED
+        wakeups.after_commit(connection, wake)
+    notice_store.insert_encoded(connection, outgoing.notices)
+    if outgoing.events:
+        connection.execute(_QUEUE, outgoing.events)
+
+
 def write(
     connection: Connection, drafts: Sequence[Draft], events: Sequence[Event], now: float
 ) -> None:
-    """Insert the notices and queue the events, in the caller's transaction (and wake
-    this process's sequencer when it commits: at once for notices, for a batch else)."""
-    if drafts or events:
-        wakeups.after_commit(connection, wakeups.NOTICES if drafts else wakeups.QUEUED)
-    if drafts:
-        notice_store.insert_new(
-            connection,
-            [
-                notice_store.NewNotice(
-                    d.id, d.recipient, d.sender, str(d.kind), d.about, d.facts, now, d.starts_at
-                )
-                for d in drafts
-            ],
-        )
-    if events:
-        connection.execute(
-            _QUEUE,
-            [
-                {
-                    "time": now,
-                    "kind": e.kind if e.kind in _KNOWN else "operation.changed",
-                    "actor": e.actor,
-                    "subjects": list(e.subjects),
-                    "payload": dict(e.payload),
-                }
-                for e in events
-            ],
-        )
+    """`send` of `drafts` and `events`, encoded here."""
+    send(connection, encode(drafts, events, now, sqlite=connection.dialect.name == "sqlite"))
 
 
 _QUEUE = audit_queue.insert()
@@ -174,6 +195,21 @@ def submitted(
 ) -> None:
     """A new operation: tell concerned parties, zone owners (they must acknowledge) and
     the parties of operations it overrides; record the submission."""
+    sqlite = connection.dialect.name == "sqlite"
+    send(connection, submitted_outgoing(operation, plan, zones, overridden, now, sqlite=sqlite))
+
+
+def submitted_outgoing(
+    operation: Operation,
+    plan: Plan,
+    zones: Iterable[ZoneConflict],
+    overridden: Iterable[Operation],
+    now: float,
+    *,
+    sqlite: bool,
+) -> Outgoing:
+    """What `submitted` inserts, encoded (no database needed: the submit path makes it
+    before taking the write lock)."""
     facts = operation_facts(operation, plan.centre)
     start = operation.declaration.start
     drafts: list[Draft] = []
@@ -206,7 +242,7 @@ def submitted(
         for p in plan.concerned
         if p not in told
     ]
-    write(connection, drafts, events, now)
+    return encode(drafts, events, now, sqlite=sqlite)
 
 
 def changed(
