@@ -9,6 +9,7 @@ dead. Real servers on both backends: the hub, and a tiny USS on 127.0.0.1."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import random
 import time
@@ -444,3 +445,46 @@ def test_an_approval_that_releases_a_pending_operation_is_notified(
             assert approved["reference"]["ovn"] != waiting["reference"]["ovn"]
     finally:
         receiver.close()
+
+
+def test_settled_notifications_go_into_the_record(tmp_path: Path) -> None:
+    """A delivered or dead call is a `uss.notified` event (with the digest of the bytes
+    sent); a call to be retried is not settled yet, so it is not."""
+    database = connect(f"sqlite:///{tmp_path / 'record.db'}")
+    upgrade(database)
+    notes = [
+        uss_notifications.Notification(f"op-{n}", "https://uss.test", {"n": n}) for n in range(3)
+    ]
+    with database.write() as connection:
+        uss_notifications.queue(connection, notes, 1_000_000.0)
+    jobs = uss_notifications.claim(database, 1_000_000.0, Tuning())
+    rng, clock = random.Random(1), (lambda: 1_000_010.0)
+    uss_notifications.settle(database, [(jobs[0], None)], clock, Tuning(), rng)
+    uss_notifications.settle(database, [(jobs[1], "HTTP 500")], clock, Tuning(max_attempts=1), rng)
+    uss_notifications.settle(database, [(jobs[2], "HTTP 500")], clock, Tuning(max_attempts=3), rng)
+    with database.read() as connection:
+        query = sa.text("SELECT kind, actor, subjects, payload FROM audit_queue ORDER BY id")
+        events = [r for r in connection.execute(query) if r.kind == "uss.notified"]
+    told = [(json.loads(r.subjects), r.actor, json.loads(r.payload)) for r in events]
+    assert told == [
+        (
+            ["op-0"],
+            "hub",
+            {
+                "outcome": "delivered",
+                "url": "https://uss.test/uss/v1/operational_intents",
+                "attempts": 1,
+                "body_digest": hashlib.sha256(jobs[0].body).hexdigest(),
+            },
+        ),
+        (
+            ["op-1"],
+            "hub",
+            {
+                "outcome": "dead",
+                "url": "https://uss.test/uss/v1/operational_intents",
+                "attempts": 1,
+                "body_digest": hashlib.sha256(b'{"n":1}').hexdigest(),
+            },
+        ),
+    ]

@@ -33,6 +33,11 @@ class EventKind(StrEnum):
     ``constraint.withdrawn`` (a constraint reference), ``subscription.changed`` (payload
     ``action``: created, updated, deleted), ``uss.availability`` (set by an arbitrator),
     ``dss.report`` (payload: the digest of the archived report).
+
+    The hub's own calls to USSs about native operations (subjects: the operation id;
+    actor: the hub): ``uss.notified``, once a call is settled (payload ``outcome``:
+    delivered, or dead after its last attempt; ``url``; ``attempts``; ``body_digest``:
+    SHA-256 of the bytes sent).
     """
 
     NOTICE_CREATED = "notice.created"
@@ -62,6 +67,7 @@ class EventKind(StrEnum):
     SUBSCRIPTION_CHANGED = "subscription.changed"
     USS_AVAILABILITY = "uss.availability"
     DSS_REPORT = "dss.report"
+    USS_NOTIFIED = "uss.notified"
 
 
 KIND_NAMES = frozenset(kind.value for kind in EventKind)

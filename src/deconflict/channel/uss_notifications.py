@@ -18,6 +18,7 @@ notifications.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
@@ -32,7 +33,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from uas_standards.astm.f3548.v21.api import OPERATIONS, OperationID
 
-from deconflict.channel import wakeups
+from deconflict.audit.event_kinds import EventKind
+from deconflict.channel import outbox, wakeups
 from deconflict.channel.uss_tokens import TokenUnavailable, UssTokens
 from deconflict.channel.webhook import Tuning, after_failure
 from deconflict.store.backend import Database
@@ -56,6 +58,7 @@ class Notification:
 @dataclass(frozen=True)
 class Job:
     id: int
+    operation: str
     url: str
     body: bytes
     attempts: int
@@ -122,7 +125,7 @@ def claim(database: Database, now: float, tuning: Tuning, limit: int = 100) -> l
                 .where(uss_notifications.c.id.in_([r.id for r in rows]))
                 .values(next_attempt_at=now + tuning.lease_s)
             )
-    return [Job(r.id, r.url, r.body.encode(), r.attempts) for r in rows]
+    return [Job(r.id, r.operation, r.url, r.body.encode(), r.attempts) for r in rows]
 
 
 def send(client: httpx.Client, tokens: UssTokens, job: Job, tuning: Tuning) -> str | None:
@@ -147,11 +150,13 @@ def settle(
     rng: random.Random,
 ) -> None:
     """Record the outcomes of one claimed batch, in one transaction: delivered, retried
-    after a backoff, or dead after the last attempt (kept, and logged)."""
+    after a backoff, or dead after the last attempt (kept, and logged). A settled call
+    goes into the record (`uss.notified`): who was told what, and when, includes USSs."""
     if not outcomes:
         return
     now = clock()
     with database.write() as connection:
+        events = []
         for job, error in outcomes:
             values: dict[str, Any]
             if error is None:
@@ -168,6 +173,19 @@ def settle(
             connection.execute(
                 uss_notifications.update().where(uss_notifications.c.id == job.id).values(**values)
             )
+            if values.get("state") in ("delivered", "dead"):
+                events.append(_notified(job, values["state"], values["attempts"]))
+        outbox.write(connection, (), events, now)
+
+
+def _notified(job: Job, outcome: str, attempts: int) -> outbox.Event:
+    payload = {
+        "outcome": outcome,
+        "url": job.url,
+        "attempts": attempts,
+        "body_digest": hashlib.sha256(job.body).hexdigest(),
+    }
+    return outbox.Event(EventKind.USS_NOTIFIED.value, outbox.HUB, (job.operation,), payload)
 
 
 def dispatch_pass(
