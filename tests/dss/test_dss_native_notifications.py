@@ -158,72 +158,71 @@ def test_native_changes_reach_the_subscribed_uss(
     authority: Authority,
     tmp_path: Path,
 ) -> None:
-    receiver = UssReceiver().start()
-    try:
-        with hub(
+    with (
+        UssReceiver().start() as receiver,
+        hub(
             dss_backend, postgres_cluster, key_dir, authority, tmp_path, uss_notify_token="hub-t"
-        ) as dss:
-            make_party(dss.service.admin(), "blue")
-            blue, uss = dss.service.client("blue"), dss.uss("uss1")
-            sid = subscribe(uss, receiver.url)
+        ) as dss,
+    ):
+        make_party(dss.service.admin(), "blue")
+        blue, uss = dss.service.client("blue"), dss.uss("uss1")
+        sid = subscribe(uss, receiver.url)
 
-            # Submitted: the details /uss/v1 serves, the hub as uss_base_url, index 1.
-            ident = new_id()
-            assert blue.post("/v1/operations", json=native(ident)).status_code == 201
-            received = next_notification(receiver, 1)
-            assert received.headers["authorization"] == "Bearer hub-t"
-            first = check(received, ident, sid, 1)["operational_intent"]
-            assert first == served(uss, ident)
-            assert first["reference"]["uss_base_url"] == dss.url
-            assert first["reference"]["state"] == "Accepted"
-            centre = first["details"]["volumes"][0]["volume"]["outline_circle"]["center"]
-            assert centre == {"lat": LAT, "lng": LNG}
+        # Submitted: the details /uss/v1 serves, the hub as uss_base_url, index 1.
+        ident = new_id()
+        assert blue.post("/v1/operations", json=native(ident)).status_code == 201
+        received = next_notification(receiver, 1)
+        assert received.headers["authorization"] == "Bearer hub-t"
+        first = check(received, ident, sid, 1)["operational_intent"]
+        assert first == served(uss, ident)
+        assert first["reference"]["uss_base_url"] == dss.url
+        assert first["reference"]["state"] == "Accepted"
+        centre = first["details"]["volumes"][0]["volume"]["outline_circle"]["center"]
+        assert centre == {"lat": LAT, "lng": LNG}
 
-            # Changed: a new OVN and the new volumes.
-            moved = native(ident, LNG + 0.01)
-            changed = blue.put(f"/v1/operations/{ident}", json=moved, headers={"If-Match": '"1"'})
-            assert changed.status_code == 200, changed.text
-            second = check(next_notification(receiver, 2), ident, sid, 2)["operational_intent"]
-            assert second == served(uss, ident)
-            assert second["reference"]["ovn"] != first["reference"]["ovn"]
-            centre = second["details"]["volumes"][0]["volume"]["outline_circle"]["center"]
-            assert centre == {"lat": LAT, "lng": LNG + 0.01}
+        # Changed: a new OVN and the new volumes.
+        moved = native(ident, LNG + 0.01)
+        changed = blue.put(f"/v1/operations/{ident}", json=moved, headers={"If-Match": '"1"'})
+        assert changed.status_code == 200, changed.text
+        second = check(next_notification(receiver, 2), ident, sid, 2)["operational_intent"]
+        assert second == served(uss, ident)
+        assert second["reference"]["ovn"] != first["reference"]["ovn"]
+        centre = second["details"]["volumes"][0]["volume"]["outline_circle"]["center"]
+        assert centre == {"lat": LAT, "lng": LNG + 0.01}
 
-            # Activated, then ended: gone, so no operational_intent.
-            activated = blue.post(f"/v1/operations/{ident}:activate")
-            assert activated.status_code == 200, activated.text
-            third = check(next_notification(receiver, 3), ident, sid, 3)["operational_intent"]
-            assert third["reference"]["state"] == "Activated" and third == served(uss, ident)
-            assert blue.post(f"/v1/operations/{ident}:end").status_code == 200
-            assert "operational_intent" not in check(next_notification(receiver, 4), ident, sid, 4)
-            assert uss.get(f"/uss/v1/operational_intents/{ident}").status_code == 404
+        # Activated, then ended: gone, so no operational_intent.
+        activated = blue.post(f"/v1/operations/{ident}:activate")
+        assert activated.status_code == 200, activated.text
+        third = check(next_notification(receiver, 3), ident, sid, 3)["operational_intent"]
+        assert third["reference"]["state"] == "Activated" and third == served(uss, ident)
+        assert blue.post(f"/v1/operations/{ident}:end").status_code == 200
+        assert "operational_intent" not in check(next_notification(receiver, 4), ident, sid, 4)
+        assert uss.get(f"/uss/v1/operational_intents/{ident}").status_code == 404
 
-            # Another: submitted, then cancelled.
-            other = new_id()
-            assert blue.post("/v1/operations", json=native(other)).status_code == 201
-            assert (
-                served(uss, other)
-                == check(next_notification(receiver, 5), other, sid, 5)["operational_intent"]
-            )
-            assert blue.post(f"/v1/operations/{other}:cancel").status_code == 200
-            assert "operational_intent" not in check(next_notification(receiver, 6), other, sid, 6)
+        # Another: submitted, then cancelled.
+        other = new_id()
+        assert blue.post("/v1/operations", json=native(other)).status_code == 201
+        assert (
+            served(uss, other)
+            == check(next_notification(receiver, 5), other, sid, 5)["operational_intent"]
+        )
+        assert blue.post(f"/v1/operations/{other}:cancel").status_code == 200
+        assert "operational_intent" not in check(next_notification(receiver, 6), other, sid, 6)
 
-            # A USS's own intent bumps the subscription (a DSS change), but its USS
-            # notifies, not the hub: the next hub notification is index 8, the 7th call.
-            made = dss.uss("uss2").put(f"{OIR}/{new_id()}", json=intent())
-            assert made.status_code == 201, made.text
-            told = [
-                s["subscription_id"] for u in made.json()["subscribers"] for s in u["subscriptions"]
-            ]
-            assert sid in told
-            above = new_id()  # clear of the USS's intent (0–120 m) and its subscription
-            assert blue.post("/v1/operations", json=native(above, lower=1000)).status_code == 201
-            check(next_notification(receiver, 7), above, sid, 8)
-            subscription = uss.get(f"{SUBS}/{sid}").json()["subscription"]
-            assert subscription["notification_index"] == 8
-            assert [r.state for r in rows(dss)] == ["delivered"] * 7
-    finally:
-        receiver.close()
+        # A USS's own intent bumps the subscription (a DSS change), but its USS
+        # notifies, not the hub: the next hub notification is index 8, the 7th call.
+        made = dss.uss("uss2").put(f"{OIR}/{new_id()}", json=intent())
+        assert made.status_code == 201, made.text
+        told = [
+            s["subscription_id"] for u in made.json()["subscribers"] for s in u["subscriptions"]
+        ]
+        assert sid in told
+        above = new_id()  # clear of the USS's intent (0–120 m) and its subscription
+        assert blue.post("/v1/operations", json=native(above, lower=1000)).status_code == 201
+        check(next_notification(receiver, 7), above, sid, 8)
+        subscription = uss.get(f"{SUBS}/{sid}").json()["subscription"]
+        assert subscription["notification_index"] == 8
+        assert [r.state for r in rows(dss)] == ["delivered"] * 7
 
 
 def test_changes_outside_the_subscription_notify_nobody(
@@ -233,36 +232,35 @@ def test_changes_outside_the_subscription_notify_nobody(
     authority: Authority,
     tmp_path: Path,
 ) -> None:
-    receiver = UssReceiver().start()
-    try:
-        with hub(dss_backend, postgres_cluster, key_dir, authority, tmp_path) as dss:
-            make_party(dss.service.admin(), "blue")
-            blue, uss = dss.service.client("blue"), dss.uss("uss1")
-            sid = subscribe(uss, receiver.url)
-            later = subscribe(uss, receiver.url, lng=LNG + 1.0, start=time.time() + 3 * 3600)
+    with (
+        UssReceiver().start() as receiver,
+        hub(dss_backend, postgres_cluster, key_dir, authority, tmp_path) as dss,
+    ):
+        make_party(dss.service.admin(), "blue")
+        blue, uss = dss.service.client("blue"), dss.uss("uss1")
+        sid = subscribe(uss, receiver.url)
+        later = subscribe(uss, receiver.url, lng=LNG + 1.0, start=time.time() + 3 * 3600)
 
-            # Elsewhere (a degree east, before `later` starts), and above the area's ceiling
-            # (2,000 m): nobody is told, nothing bumped.
-            away, high = new_id(), new_id()
-            assert blue.post("/v1/operations", json=native(away, LNG + 1.0)).status_code == 201
-            assert blue.post("/v1/operations", json=native(high, lower=2500)).status_code == 201
-            assert blue.post(f"/v1/operations/{away}:cancel").status_code == 200
-            # Then one inside: the only call the USS gets (queued after the others would be).
-            inside = new_id()
-            assert blue.post("/v1/operations", json=native(inside)).status_code == 201
-            received = next_notification(receiver, 1)
-            check(received, inside, sid, 1)
-            assert "authorization" not in received.headers  # no token configured
-            time.sleep(1.0)  # a poll or two of the dispatcher
-            assert len(receiver.notifications) == 1
-            indexes = [
-                uss.get(f"{SUBS}/{s}").json()["subscription"]["notification_index"]
-                for s in (sid, later)
-            ]
-            assert indexes == [1, 0]
-            assert len(rows(dss)) == 1
-    finally:
-        receiver.close()
+        # Elsewhere (a degree east, before `later` starts), and above the area's ceiling
+        # (2,000 m): nobody is told, nothing bumped.
+        away, high = new_id(), new_id()
+        assert blue.post("/v1/operations", json=native(away, LNG + 1.0)).status_code == 201
+        assert blue.post("/v1/operations", json=native(high, lower=2500)).status_code == 201
+        assert blue.post(f"/v1/operations/{away}:cancel").status_code == 200
+        # Then one inside: the only call the USS gets (queued after the others would be).
+        inside = new_id()
+        assert blue.post("/v1/operations", json=native(inside)).status_code == 201
+        received = next_notification(receiver, 1)
+        check(received, inside, sid, 1)
+        assert "authorization" not in received.headers  # no token configured
+        time.sleep(1.0)  # a poll or two of the dispatcher
+        assert len(receiver.notifications) == 1
+        indexes = [
+            uss.get(f"{SUBS}/{s}").json()["subscription"]["notification_index"]
+            for s in (sid, later)
+        ]
+        assert indexes == [1, 0]
+        assert len(rows(dss)) == 1
 
 
 def test_a_uss_that_was_down_gets_the_notification_later(
@@ -272,30 +270,29 @@ def test_a_uss_that_was_down_gets_the_notification_later(
     authority: Authority,
     tmp_path: Path,
 ) -> None:
-    receiver = UssReceiver()  # nothing listens on its port yet
-    try:
-        with hub(dss_backend, postgres_cluster, key_dir, authority, tmp_path) as dss:
-            make_party(dss.service.admin(), "blue")
-            blue, uss = dss.service.client("blue"), dss.uss("uss1")
-            sid = subscribe(uss, receiver.url)
-            ident = new_id()
-            assert blue.post("/v1/operations", json=native(ident)).status_code == 201
+    with (
+        UssReceiver() as receiver,  # nothing listens on its port yet
+        hub(dss_backend, postgres_cluster, key_dir, authority, tmp_path) as dss,
+    ):
+        make_party(dss.service.admin(), "blue")
+        blue, uss = dss.service.client("blue"), dss.uss("uss1")
+        sid = subscribe(uss, receiver.url)
+        ident = new_id()
+        assert blue.post("/v1/operations", json=native(ident)).status_code == 201
 
-            def tried_twice() -> Any:
-                found = rows(dss)
-                return found if found and found[0].attempts >= 2 else None
+        def tried_twice() -> Any:
+            found = rows(dss)
+            return found if found and found[0].attempts >= 2 else None
 
-            state, attempts, error = wait_for(tried_twice, message="two failed attempts")[0]
-            assert state == "pending" and "Connect" in error, error
-            receiver.start()
-            check(next_notification(receiver, 1), ident, sid, 1)
-            delivered = wait_for(
-                lambda: [r for r in rows(dss) if r.state == "delivered"], message="recorded"
-            )
-            assert delivered[0].attempts > attempts and delivered[0].last_error is None
-            assert served(uss, ident) == receiver.notifications[0].body["operational_intent"]
-    finally:
-        receiver.close()
+        state, attempts, error = wait_for(tried_twice, message="two failed attempts")[0]
+        assert state == "pending" and "Connect" in error, error
+        receiver.start()
+        check(next_notification(receiver, 1), ident, sid, 1)
+        delivered = wait_for(
+            lambda: [r for r in rows(dss) if r.state == "delivered"], message="recorded"
+        )
+        assert delivered[0].attempts > attempts and delivered[0].last_error is None
+        assert served(uss, ident) == receiver.notifications[0].body["operational_intent"]
 
 
 def test_a_uss_that_keeps_refusing_is_dead_lettered(
@@ -305,20 +302,19 @@ def test_a_uss_that_keeps_refusing_is_dead_lettered(
     authority: Authority,
     tmp_path: Path,
 ) -> None:
-    receiver = UssReceiver(failing=True).start()
     extra = {"channel": {"uss": {"base_delay_s": 0.05, "max_attempts": 3}}}
-    try:
-        with hub(dss_backend, postgres_cluster, key_dir, authority, tmp_path, extra=extra) as dss:
-            make_party(dss.service.admin(), "blue")
-            subscribe(dss.uss("uss1"), receiver.url)
-            client = dss.service.client("blue")
-            assert client.post("/v1/operations", json=native(new_id())).status_code == 201
-            dead = wait_for(lambda: [r for r in rows(dss) if r.state == "dead"], message="dead")
-            assert (dead[0].attempts, dead[0].last_error) == (3, "HTTP 500")
-            bodies = [r.body for r in receiver.notifications]
-            assert len(bodies) == 3 and bodies[0] == bodies[1] == bodies[2]  # the same call
-    finally:
-        receiver.close()
+    with (
+        UssReceiver(failing=True).start() as receiver,
+        hub(dss_backend, postgres_cluster, key_dir, authority, tmp_path, extra=extra) as dss,
+    ):
+        make_party(dss.service.admin(), "blue")
+        subscribe(dss.uss("uss1"), receiver.url)
+        client = dss.service.client("blue")
+        assert client.post("/v1/operations", json=native(new_id())).status_code == 201
+        dead = wait_for(lambda: [r for r in rows(dss) if r.state == "dead"], message="dead")
+        assert (dead[0].attempts, dead[0].last_error) == (3, "HTTP 500")
+        bodies = [r.body for r in receiver.notifications]
+        assert len(bodies) == 3 and bodies[0] == bodies[1] == bodies[2]  # the same call
 
 
 def test_tokens_from_a_token_endpoint(
@@ -329,9 +325,9 @@ def test_tokens_from_a_token_endpoint(
     tmp_path: Path,
 ) -> None:
     """Client credentials: one token asked for the receiver's host, then reused."""
-    receiver = UssReceiver(token="issued-1").start()
-    try:
-        with hub(
+    with (
+        UssReceiver(token="issued-1").start() as receiver,
+        hub(
             dss_backend,
             postgres_cluster,
             key_dir,
@@ -340,29 +336,28 @@ def test_tokens_from_a_token_endpoint(
             uss_notify_token_url=f"{receiver.url}/token",
             uss_notify_client_id="hub",
             uss_notify_client_secret="s3cret",
-        ) as dss:
-            make_party(dss.service.admin(), "blue")
-            sid = subscribe(dss.uss("uss1"), receiver.url)
-            blue = dss.service.client("blue")
-            for count in (1, 2):
-                assert blue.post("/v1/operations", json=native(new_id())).status_code == 201
-                received = next_notification(receiver, count)
-                assert received.headers["authorization"] == "Bearer issued-1"
-                assert received.body["subscriptions"][0] == {
-                    "subscription_id": sid,
-                    "notification_index": count,
-                }
-            assert len(receiver.token_requests) == 1
-            request = receiver.token_requests[0]
-            assert request.body == {
-                "grant_type": "client_credentials",
-                "scope": "utm.strategic_coordination",
-                "audience": "127.0.0.1",
+        ) as dss,
+    ):
+        make_party(dss.service.admin(), "blue")
+        sid = subscribe(dss.uss("uss1"), receiver.url)
+        blue = dss.service.client("blue")
+        for count in (1, 2):
+            assert blue.post("/v1/operations", json=native(new_id())).status_code == 201
+            received = next_notification(receiver, count)
+            assert received.headers["authorization"] == "Bearer issued-1"
+            assert received.body["subscriptions"][0] == {
+                "subscription_id": sid,
+                "notification_index": count,
             }
-            basic = httpx.BasicAuth("hub", "s3cret")._auth_header
-            assert request.headers["authorization"] == basic
-    finally:
-        receiver.close()
+        assert len(receiver.token_requests) == 1
+        request = receiver.token_requests[0]
+        assert request.body == {
+            "grant_type": "client_credentials",
+            "scope": "utm.strategic_coordination",
+            "audience": "127.0.0.1",
+        }
+        basic = httpx.BasicAuth("hub", "s3cret")._auth_header
+        assert request.headers["authorization"] == basic
 
 
 def test_token_settings_go_together() -> None:
@@ -422,29 +417,28 @@ def test_an_approval_that_releases_a_pending_operation_is_notified(
     tmp_path: Path,
 ) -> None:
     """Pending reads Accepted to USSs; its approval is a new version, hence a new OVN."""
-    receiver = UssReceiver().start()
-    try:
-        with hub(dss_backend, postgres_cluster, key_dir, authority, tmp_path) as dss:
-            admin = dss.service.admin()
-            for party in ("blue", "red"):
-                make_party(admin, party)
-            blue, red, uss = dss.service.client("blue"), dss.service.client("red"), dss.uss("u")
-            zone = polygon_feature("red-zone", "red", box_ring(LNG, LAT, 0.05))
-            declared = red.post("/v1/zones", json={"geojson": collection(zone), "binds": []})
-            assert declared.status_code == 201, declared.text
-            sid = subscribe(uss, receiver.url)
-            ident = new_id()
-            submitted = blue.post("/v1/operations", json=native(ident))
-            assert submitted.json()["state"] == "pending", submitted.text
-            waiting = check(next_notification(receiver, 1), ident, sid, 1)["operational_intent"]
-            assert waiting["reference"]["state"] == "Accepted"
-            assert red.post(f"/v1/operations/{ident}:approve").status_code == 200
-            approved = check(next_notification(receiver, 2), ident, sid, 2)["operational_intent"]
-            assert approved == served(uss, ident)
-            assert approved["reference"]["version"] == waiting["reference"]["version"] + 1
-            assert approved["reference"]["ovn"] != waiting["reference"]["ovn"]
-    finally:
-        receiver.close()
+    with (
+        UssReceiver().start() as receiver,
+        hub(dss_backend, postgres_cluster, key_dir, authority, tmp_path) as dss,
+    ):
+        admin = dss.service.admin()
+        for party in ("blue", "red"):
+            make_party(admin, party)
+        blue, red, uss = dss.service.client("blue"), dss.service.client("red"), dss.uss("u")
+        zone = polygon_feature("red-zone", "red", box_ring(LNG, LAT, 0.05))
+        declared = red.post("/v1/zones", json={"geojson": collection(zone), "binds": []})
+        assert declared.status_code == 201, declared.text
+        sid = subscribe(uss, receiver.url)
+        ident = new_id()
+        submitted = blue.post("/v1/operations", json=native(ident))
+        assert submitted.json()["state"] == "pending", submitted.text
+        waiting = check(next_notification(receiver, 1), ident, sid, 1)["operational_intent"]
+        assert waiting["reference"]["state"] == "Accepted"
+        assert red.post(f"/v1/operations/{ident}:approve").status_code == 200
+        approved = check(next_notification(receiver, 2), ident, sid, 2)["operational_intent"]
+        assert approved == served(uss, ident)
+        assert approved["reference"]["version"] == waiting["reference"]["version"] + 1
+        assert approved["reference"]["ovn"] != waiting["reference"]["ovn"]
 
 
 def test_settled_notifications_go_into_the_record(tmp_path: Path) -> None:

@@ -73,6 +73,12 @@ class UssReceiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
+    def __enter__(self) -> UssReceiver:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def close(self) -> None:
         if self.server is not None:
             self.server.shutdown()
