@@ -70,6 +70,7 @@ class Guard:
         started = time.perf_counter()
         headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
         request_id = headers.get("x-request-id") or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id  # `request.state.request_id`
         status = {"code": 500}
 
         async def send_wrapper(message: Message) -> None:
@@ -117,26 +118,33 @@ class Guard:
             downstream: Receive = replay
         else:
             downstream = receive
-        if refusal is not None:
-            for message in refusal:
-                await send_wrapper(message)
-        else:
-            await self.app(scope, downstream, send_wrapper)
+        try:
+            if refusal is not None:
+                for message in refusal:
+                    await send_wrapper(message)
+            else:
+                await self.app(scope, downstream, send_wrapper)
+        finally:  # a failed request is logged and measured too (as a 500, answered outside)
+            self._record(scope, method, request_id, status["code"], started)
+
+    def _record(
+        self, scope: Scope, method: str, request_id: str, status: int, started: float
+    ) -> None:
         elapsed = time.perf_counter() - started
         route = scope.get("route")
         path = getattr(route, "path", None) or "unmatched"
-        REQUESTS.labels(method, path, str(status["code"])).observe(elapsed)
+        REQUESTS.labels(method, path, str(status)).observe(elapsed)
         log.info(
             "%s %s %s",
             method,
             scope["path"],
-            status["code"],
+            status,
             extra={
                 "fields": {
                     "request_id": request_id,
                     "method": method,
                     "path": scope["path"],
-                    "status": status["code"],
+                    "status": status,
                     "ms": round(elapsed * 1000, 2),
                 }
             },

@@ -7,6 +7,7 @@ adds ``conflicts`` and ``suggestions``.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,6 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from deconflict.api.auth import AuthError
 from deconflict.geo.errors import InputError
 from deconflict.model import errors
+
+log = logging.getLogger("deconflict.http")
 
 PROBLEM = "application/problem+json"
 BASE = "https://deconflict.invalid/problems/"
@@ -125,6 +128,26 @@ def install(app: FastAPI) -> None:
             "Invalid input",
             f"{'.'.join(location)}: {first.get('msg', 'invalid')}",
             pointer="".join("/" + p.replace("~", "~0").replace("/", "~1") for p in steps),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        # A fault of the hub, never of the input: logged with its traceback under the
+        # request's id, which the answer gives so that an operator can find it.
+        request_id = getattr(request.state, "request_id", None)
+        log.error(
+            "unexpected error in %s %s",
+            request.method,
+            request.url.path,
+            exc_info=error,
+            extra={"fields": {"request_id": request_id}},
+        )
+        return problem(
+            500,
+            "internal-error",
+            "Internal error",
+            "the hub failed to answer this request; its log has the details under this request id",
+            request_id=request_id,
         )
 
     @app.exception_handler(StarletteHTTPException)
