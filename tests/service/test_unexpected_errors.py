@@ -22,6 +22,7 @@ def test_an_unexpected_error_is_a_problem_with_the_request_id(
     app = create_app(settings)
 
     @app.get("/v1/_fault")
+    @app.get("/dss/v1/_fault")
     def fault() -> None:
         raise RuntimeError("a bug")
 
@@ -44,3 +45,9 @@ def test_an_unexpected_error_is_a_problem_with_the_request_id(
     assert "RuntimeError: a bug" in caplog.text
     access = [r for r in caplog.records if getattr(r, "fields", {}).get("status") == 500]
     assert access and access[0].fields["path"] == "/v1/_fault"  # type: ignore[attr-defined]
+    assert "req-42" in body["detail"]
+
+    on_dss = client.get("/dss/v1/_fault", headers={"X-Request-ID": "req-43"})
+    assert on_dss.status_code == 500
+    assert on_dss.headers["content-type"] == "application/json"  # ASTM ErrorResponse
+    assert on_dss.json() == {"message": body["detail"].replace("req-42", "req-43")}

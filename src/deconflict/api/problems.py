@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from deconflict.api.auth import AuthError
+from deconflict.api.dss.shape import PREFIXES as DSS_PREFIXES
 from deconflict.geo.errors import InputError
 from deconflict.model import errors
 
@@ -142,13 +143,13 @@ def install(app: FastAPI) -> None:
             exc_info=error,
             extra={"fields": {"request_id": request_id}},
         )
-        return problem(
-            500,
-            "internal-error",
-            "Internal error",
-            "the hub failed to answer this request; its log has the details under this request id",
-            request_id=request_id,
+        detail = (
+            "the hub failed to answer this request; its log has the details under request "
+            f"id {request_id}"
         )
+        if request.url.path.startswith(DSS_PREFIXES):  # the standard's ErrorResponse there
+            return JSONResponse({"message": detail}, status_code=500)
+        return problem(500, "internal-error", "Internal error", detail, request_id=request_id)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
