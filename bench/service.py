@@ -695,6 +695,67 @@ def engine_baseline(
     }
 
 
+IN_PROCESS_PASS = 10
+"""Submissions between two sequencer passes in the in-process run: about what a
+numbering pass (every 20 ms) finds at a few hundred operations per second."""
+
+
+def in_process(
+    database: Database, t0: int, first: int, count: int, pg: PostgreSQL | None
+) -> dict[str, Any]:
+    """The service's own work per accepted operation, without HTTP and without
+    concurrency: `submit_operation` on `count` new operations in this one thread, with a
+    sequencer pass (numbering, then merging into the log) after every `IN_PROCESS_PASS`.
+
+    Its CPU per operation (this process plus, on PostgreSQL, the server's) bounds what
+    the design can reach: two cores cannot serve more than 2 / that, even with a free
+    HTTP stack and a perfect split of the work (SQLite's single writer lowers it more).
+    """
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from deconflict.application.submit_operation import submit_operation
+    from deconflict.audit.checkpoint import CheckpointSigner
+    from deconflict.channel import sequencer
+    from deconflict.channel.log_batch import Frontier
+    from deconflict.model.errors import Rejected
+
+    hub = Hub(database)
+    signer = CheckpointSigner(Ed25519PrivateKey.generate(), "bench")
+    frontier = Frontier()
+    declarations = [parse(operation_body(n, t0)[1]) for n in range(first, first + count)]
+    callers = {
+        party: Caller(f"{party}-bench", party, frozenset({"deconflict.write"})) for party in PARTIES
+    }
+
+    def sequence() -> None:
+        while sequencer.number_pass(database, time.time) == sequencer.BATCH:
+            pass
+        while sequencer.merge_pass(database, time.time, signer, known=frontier).events:
+            pass
+
+    sequence()  # whatever the server left
+    db_pids = pg.pids() if pg else []
+    db_before = {pid: cpu_seconds(pid) for pid in db_pids}
+    cpu_before = time.process_time()
+    started = time.perf_counter()
+    accepted = 0
+    for i, declaration in enumerate(declarations, start=1):
+        with contextlib.suppress(Rejected):
+            submit_operation(hub, callers[declaration.party], declaration)
+            accepted += 1
+        if i % IN_PROCESS_PASS == 0:
+            sequence()
+    sequence()
+    elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_before
+    cpu += sum(cpu_seconds(pid) - before for pid, before in db_before.items())
+    return {
+        "accepted": accepted,
+        "ops": accepted / elapsed,
+        "cpu_ms": 1000 * cpu / max(accepted, 1),
+    }
+
+
 def profile_submit(
     database: Database, t0: int, first: int, count: int, tokens: dict[str, str]
 ) -> str:
@@ -834,6 +895,10 @@ def run_backend(
         engine = engine_baseline(policy, loaded["declarations"], new)
         del loaded
 
+        console.print(f"  in process, one thread, on {args.in_process:,} new operations…")
+        alone = in_process(database, t0, base, args.in_process, pg)
+        base += args.in_process
+
         if args.profile:
             console.print(f"  cProfile of {args.profile} in-process submit_operation calls…")
             result["profile"] = profile_submit(database, t0, base, args.profile, tokens)
@@ -863,6 +928,7 @@ def run_backend(
                 "capacity_ops": (os.cpu_count() or 1)
                 / max(own_cpu / max(submit["created"], 1), 1e-9),
                 "engine": engine,
+                "in_process": alone,
                 "cpu": cpu,
                 "cores_busy": sum(cpu.values()) / seconds,
                 "foreign_cores": cpu["other processes"] / seconds,
@@ -913,6 +979,10 @@ COLUMNS = (
     ),
     ("CPU ms/op (bare)", lambda r: f"{r['service_cpu_ms']:.2f} ({r['bare_cpu_ms']:.2f})"),
     ("CPU-bound ops/s", lambda r: f"{r['capacity_ops']:,.0f}"),
+    (
+        "in-process ops/s (CPU ms/op)",
+        lambda r: f"{r['in_process']['ops']:,.0f} ({r['in_process']['cpu_ms']:.2f})",
+    ),
     ("cores busy (others)", lambda r: f"{r['cores_busy']:.2f} ({r['foreign_cores']:.2f})"),
     ("vs target", _verdicts),
 )
@@ -984,12 +1054,20 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="also cProfile N in-process submit_operation calls per backend",
     )
+    parser.add_argument(
+        "--in-process",
+        type=int,
+        metavar="N",
+        default=2000,
+        help="new operations submitted in-process, one thread, no HTTP (the design's cost)",
+    )
     parser.add_argument("--quick", action="store_true", help="10^4 stored, 5 s (a smoke test)")
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
     parser.add_argument("--verbose", action="store_true", help="print wrk's own output")
     args = parser.parse_args(argv)
     if args.quick:
         args.stored, args.duration, args.warmup = 10_000, 5.0, 1.0
+        args.in_process = min(args.in_process, 300)
     if shutil.which("wrk") is None:
         parser.error("wrk is not installed")
 
