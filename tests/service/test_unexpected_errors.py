@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 
 from deconflict.api.app import create_app
 from deconflict.api.auth import dev_private_key
@@ -51,3 +52,37 @@ def test_an_unexpected_error_is_a_problem_with_the_request_id(
     assert on_dss.status_code == 500
     assert on_dss.headers["content-type"] == "application/json"  # ASTM ErrorResponse
     assert on_dss.json() == {"message": body["detail"].replace("req-42", "req-43")}
+
+
+def test_a_lost_database_connection_is_a_503_to_retry(tmp_path: Path) -> None:
+    """The server closed the connection under the request (a restart): the answer says
+    to send it again, as HTTP's 503 with Retry-After does, not that the hub is broken."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'hub.db'}", data_dir=str(tmp_path))
+    dev_private_key(settings)
+    app = create_app(settings)
+    lost = OperationalError(
+        "SELECT 1", {}, Exception("server closed the connection"), connection_invalidated=True
+    )
+    other = OperationalError("SELECT 1", {}, Exception("disk I/O error"))
+
+    @app.get("/v1/_lost")
+    @app.get("/dss/v1/_lost")
+    def fault() -> None:
+        raise lost
+
+    @app.get("/v1/_other")
+    def fault_other() -> None:
+        raise other
+
+    client = TestClient(app, raise_server_exceptions=False)
+    answer = client.get("/v1/_lost", headers={"X-Request-ID": "req-7"})
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "1"
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    body = answer.json()
+    assert body["type"].endswith("/database-unavailable") and body["request_id"] == "req-7"
+    assert "server closed" not in answer.text
+    on_dss = client.get("/dss/v1/_lost")
+    assert on_dss.status_code == 503 and set(on_dss.json()) == {"message"}
+    # Any other database failure stays an internal error.
+    assert client.get("/v1/_other").status_code == 500

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from deconflict.api.auth import AuthError
@@ -136,6 +137,8 @@ def install(app: FastAPI) -> None:
         # A fault of the hub, never of the input: logged with its traceback under the
         # request's id, which the answer gives so that an operator can find it.
         request_id = getattr(request.state, "request_id", None)
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return _database_lost(request, error, request_id)
         log.error(
             "unexpected error in %s %s",
             request.method,
@@ -150,6 +153,30 @@ def install(app: FastAPI) -> None:
         if request.url.path.startswith(DSS_PREFIXES):  # the standard's ErrorResponse there
             return JSONResponse({"message": detail}, status_code=500)
         return problem(500, "internal-error", "Internal error", detail, request_id=request_id)
+
+    def _database_lost(request: Request, error: DBAPIError, request_id: str | None) -> JSONResponse:
+        # The database closed the connection under this request (a restart); the pool is
+        # being renewed. Lost at the commit, a write's fate is unknown here: sent again
+        # with its Idempotency-Key it is applied once either way.
+        log.warning(
+            "database connection lost in %s %s: %s",
+            request.method,
+            request.url.path,
+            str(error.orig)[:200],
+            extra={"fields": {"request_id": request_id}},
+        )
+        detail = (
+            "the hub lost its database connection during this request; send it again (a "
+            f"write with the same Idempotency-Key is applied once) (request id {request_id})"
+        )
+        headers = {"Retry-After": "1"}
+        if request.url.path.startswith(DSS_PREFIXES):
+            return JSONResponse({"message": detail}, status_code=503, headers=headers)
+        answer = problem(
+            503, "database-unavailable", "Database unavailable", detail, request_id=request_id
+        )
+        answer.headers.update(headers)
+        return answer
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
