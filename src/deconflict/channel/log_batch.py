@@ -20,9 +20,6 @@ from deconflict.audit.event import GENESIS, encode_event
 from deconflict.audit.sql_store import EPOCH, MICROSECOND, SqlLogStore, audit_events, audit_nodes
 from deconflict.store import bulk
 
-_INSERT_EVENTS = audit_events.insert()
-_INSERT_NODES = audit_nodes.insert()
-
 
 def moment(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
@@ -98,8 +95,8 @@ class BatchStore:
 
     def flush(self) -> None:
         if self._events:
-            bulk.executemany(self.connection, _INSERT_EVENTS, self._events)
-            bulk.executemany(self.connection, _INSERT_NODES, self._new_nodes)
+            bulk.insert_rows(self.connection, audit_events, self._events)
+            bulk.insert_rows(self.connection, audit_nodes, self._new_nodes)
         self._events, self._new_nodes = [], []
 
     def frontier(self) -> dict[tuple[int, int], bytes]:

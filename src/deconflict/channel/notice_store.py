@@ -18,6 +18,7 @@ from deconflict.audit.canonical import Encoded, canonical_text, escape_string
 from deconflict.audit.errors import EventFormatError
 from deconflict.audit.event import format_time
 from deconflict.channel.escalation import Officer
+from deconflict.store import bulk
 from deconflict.store.channel_tables import (
     channel_parties,
     deliveries,
@@ -99,7 +100,6 @@ _INSERT_SQLITE = (
     f"INSERT INTO notices ({', '.join(_COLUMNS)}, safety, critical, step)"
     f" VALUES ({', '.join('?' for _ in _COLUMNS)}, 0, 0, 0)"
 )
-_INSERT = notices.insert()
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ def insert_encoded(connection: Connection, encoded: EncodedNotices) -> None:
     if encoded.sqlite != (connection.dialect.name == "sqlite"):
         raise ValueError("notices encoded for another database")
     if not encoded.sqlite:
-        connection.execute(_INSERT, encoded.values)
+        bulk.insert_rows(connection, notices, encoded.values)
         return
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:

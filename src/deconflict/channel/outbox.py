@@ -27,6 +27,7 @@ from deconflict.channel.kinds import NoticeKind
 from deconflict.geo.declaration import Declaration
 from deconflict.geo.footprint import footprint
 from deconflict.model.operation import Operation
+from deconflict.store import bulk
 from deconflict.store.channel_tables import audit_queue
 
 HUB = "hub"
@@ -163,8 +164,7 @@ def send(connection: Connection, outgoing: Outgoing) -> None:
         wake = wakeups.NOTICES if outgoing.notices.values else wakeups.QUEUED
         wakeups.after_commit(connection, wake)
     notice_store.insert_encoded(connection, outgoing.notices)
-    if outgoing.events:
-        connection.execute(_QUEUE, outgoing.events)
+    bulk.insert_rows(connection, audit_queue, outgoing.events)
 
 
 def write(
@@ -174,7 +174,6 @@ def write(
     send(connection, encode(drafts, events, now, sqlite=connection.dialect.name == "sqlite"))
 
 
-_QUEUE = audit_queue.insert()
 _KNOWN = frozenset(k.value for k in EventKind)
 
 

@@ -102,8 +102,16 @@ _NUMBER = (
         next_step_at=sa.bindparam("_next"),
     )
 )
-_INSERT_DELIVERIES = deliveries.insert()
-_QUEUE = audit_queue.insert()
+_NUMBER_KEYS = ("_id", "_seq", "_deadline", "_safety", "_digest", "_next")
+_NUMBER_POSTGRESQL = sa.text(
+    "UPDATE notices SET seq = u.seq, deadline = u.deadline, safety = u.safety,"
+    " digest = u.digest, next_step_at = u.next FROM unnest("
+    "CAST(:_id AS varchar[]), CAST(:_seq AS bigint[]), CAST(:_deadline AS float8[]),"
+    " CAST(:_safety AS boolean[]), CAST(:_digest AS varchar[]), CAST(:_next AS float8[]))"
+    " AS u(id, seq, deadline, safety, digest, next) WHERE notices.id = u.id"
+)
+"""`_NUMBER` for every notice of a pass in one statement (see `bulk`: on PostgreSQL an
+executemany is one execution per row)."""
 _QUEUE_SQLITE = (
     "INSERT INTO audit_queue (time, kind, actor, subjects, payload) VALUES (?, ?, ?, ?, ?)"
 )
@@ -211,6 +219,11 @@ def merge_pass(
     return PassResult(len(queued), 0, note)
 
 
+def _columns(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[str, list[Any]]:
+    """Rows as one list per key: the array parameters of an `unnest` statement."""
+    return {key: [row[key] for row in rows] for key in keys}
+
+
 def _facts(row: Any) -> Any:
     value = row.facts_text
     return json.loads(value) if isinstance(value, str | bytes) else value
@@ -274,9 +287,11 @@ def _number_notices(connection: Connection, last_seq: int, now: float) -> int:
         if row.kind == "hotline":
             payload["summary"] = str(_facts(row).get("text", ""))[:500]
         created.append((row.created_at, row.id, payload))
-    bulk.executemany(connection, _NUMBER, updates)
-    if hooks:
-        connection.execute(_INSERT_DELIVERIES, hooks)
+    if connection.dialect.name == "postgresql":
+        connection.execute(_NUMBER_POSTGRESQL, _columns(updates, _NUMBER_KEYS))
+    else:
+        bulk.executemany(connection, _NUMBER, updates)
+    bulk.insert_rows(connection, deliveries, hooks)
     # Queued, not appended: the log's append is the slow part, and the merge pass does it.
     _queue_created(connection, created)
     return len(rows)
@@ -296,7 +311,7 @@ def _queue_created(connection: Connection, created: list[tuple[float, str, dict]
             }
             for at, ident, payload in created
         ]
-        connection.execute(_QUEUE, rows)
+        bulk.insert_rows(connection, audit_queue, rows)
         return
     values = [
         (at, "notice.created", "hub", json.dumps([ident]), json.dumps(payload))

@@ -1,0 +1,62 @@
+"""`bulk.insert_rows` and the sequencer's one-statement numbering, on both backends:
+rows land in order, with their values (NULLs, bytes, JSON) as SQLAlchemy writes them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from live_server import PostgresCluster, fresh_database
+
+from deconflict.audit.sql_store import audit_nodes
+from deconflict.store import bulk
+from deconflict.store.backend import connect
+from deconflict.store.channel_tables import audit_queue, deliveries
+from deconflict.store.migrate import upgrade
+
+
+def test_rows_land_in_order_with_their_values(
+    backend: str, postgres_cluster: PostgresCluster | None, tmp_path: Path
+) -> None:
+    with fresh_database(backend, postgres_cluster, tmp_path) as url:
+        database = connect(url)
+        upgrade(database)
+        events = [
+            {
+                "time": 1.5 + i,
+                "kind": f"kind-{i}",
+                "actor": "alpha",
+                "subjects": [f"op-{i}", "ü"],
+                "payload": {"n": i, "nested": {"list": [1, None, "x"]}, "text": "a'b\"c"},
+            }
+            for i in range(300)
+        ]
+        nodes = [
+            {"level": i % 3, "node_index": i, "hash": bytes([i % 256]) * 32} for i in range(50)
+        ]
+        hooks = [
+            {
+                "notice": f"n-{i}",
+                "party": "bravo",
+                "channel": "webhook",
+                "state": "pending",
+                "attempts": 0,
+                "next_attempt_at": 10.0 * i,
+            }
+            for i in range(3)
+        ]
+        with database.write() as connection:
+            bulk.insert_rows(connection, audit_queue, events)
+            bulk.insert_rows(connection, audit_nodes, nodes)
+            bulk.insert_rows(connection, deliveries, hooks)
+            bulk.insert_rows(connection, deliveries, [])  # nothing, no statement
+        with database.read() as connection:
+            queued = connection.execute(sa.select(audit_queue).order_by(audit_queue.c.id)).all()
+            stored = connection.execute(sa.select(audit_nodes).order_by(audit_nodes.c.node_index))
+            kept = connection.execute(sa.select(deliveries).order_by(deliveries.c.id)).all()
+        assert [dict(r._mapping, id=None) for r in queued] == [dict(e, id=None) for e in events]
+        assert [r.id for r in queued] == sorted(r.id for r in queued)
+        assert [dict(r._mapping) for r in stored] == nodes
+        assert [r.notice for r in kept] == ["n-0", "n-1", "n-2"]
+        assert all(r.last_error is None and r.delivered_at is None for r in kept)
+        database.engine.dispose()
