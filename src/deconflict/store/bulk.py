@@ -97,14 +97,14 @@ def insert_rows(connection: Connection, table: sa.Table, rows: Sequence[Mapping[
         return
     names = tuple(rows[0])
     if connection.dialect.name != "postgresql":
-        if any(isinstance(table.c[name].type, sa.JSON) for name in names):
-            connection.execute(table.insert(), list(rows))
-            return
         statement = _inserts.get((table.name, names))
         if statement is None:  # of these columns only (not an autoincrement key)
             values = {name: sa.bindparam(name) for name in names}
             statement = _inserts[(table.name, names)] = table.insert().values(values)
-        executemany(connection, statement, rows)
+        if any(isinstance(table.c[name].type, sa.JSON) for name in names):
+            connection.execute(statement, list(rows))  # SQLAlchemy serialises the JSON
+        else:
+            executemany(connection, statement, rows)
         return
     statement, json_columns = _unnest_form(connection, table, names)
     parameters = {}
