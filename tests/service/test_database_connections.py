@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from live_server import PostgresCluster, fresh_database
@@ -96,4 +97,25 @@ def test_terminated_while_idle_then_used_at_once(
                 outcomes.append(False)
         assert outcomes[-1] is True
         assert outcomes.count(False) <= 1
+        database.engine.dispose()
+
+
+def test_statements_are_planned_for_the_tables_as_they_are(
+    postgres_cluster: PostgresCluster | None, tmp_path: Path
+) -> None:
+    """Every pooled connection plans each execution afresh (no generic plan made while a
+    table was small), and setting that up leaves no transaction open."""
+    with fresh_database("postgresql", postgres_cluster, tmp_path) as url:
+        database = connect(url, pool_size=3)
+        with database.read() as first, database.read() as second:
+            for connection in (first, second):
+                assert connection.execute(sa.text("SHOW plan_cache_mode")).scalar() == (
+                    "force_custom_plan"
+                )
+        raw = database.engine.raw_connection()  # a fresh one: the SET ended with nothing open
+        try:
+            status = raw.driver_connection.info.transaction_status  # type: ignore[union-attr]
+            assert status == psycopg.pq.TransactionStatus.IDLE
+        finally:
+            raw.close()
         database.engine.dispose()

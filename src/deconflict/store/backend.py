@@ -14,6 +14,7 @@ CockroachDB and YugabyteDB.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import select
 import threading
@@ -30,6 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 from deconflict.store.group_commit import GroupCommit
 
 T = TypeVar("T")
+log = logging.getLogger("deconflict.store")
 
 
 class WriterGate:
@@ -188,8 +190,33 @@ def connect(url: str, *, pool_size: int = POOL_SIZE) -> Database:
         # Few beyond the kept ones: every worker's connections count against the server's
         # `max_connections` (100 by default), and a thread that finds none free waits.
         engine = sa.create_engine(url, pool_size=pool_size, max_overflow=PG_OVERFLOW)
+        event.listen(engine, "connect", _plan_each_execution)
         event.listen(engine, "checkout", _refuse_dead_connection)
     return Database(engine)
+
+
+def _plan_each_execution(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    """Have the server plan every execution of a prepared statement for its parameters
+    and the tables as they now are (``plan_cache_mode = force_custom_plan``).
+
+    Why: the driver prepares a statement after a few executions, and the server then
+    settles on a generic plan made once. One made while a table was small (a new hub:
+    no notices, no cell locks yet) scans the table whole, and keeps doing so as the table
+    grows, until autovacuum's next ANALYZE. Measured on a new database: 9.4 ms of CPU per
+    submission at first, 15.4 ms some 1,600 submissions later, 7.3 ms once autovacuum had
+    analysed the tables; planning each time costs 0-6 % and the climb is gone. Servers
+    without the setting (before PostgreSQL 12) keep their default.
+    """
+    if dbapi_connection.info.server_version < 120000:
+        return
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True  # no transaction left open by the SET
+    try:
+        dbapi_connection.execute("SET plan_cache_mode = force_custom_plan")
+    except Exception:  # a compatible server without it: the default plans stay
+        log.warning("plan_cache_mode is not supported by this server", exc_info=True)
+    finally:
+        dbapi_connection.autocommit = autocommit
 
 
 def _refuse_dead_connection(dbapi_connection, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
