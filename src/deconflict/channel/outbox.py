@@ -1,10 +1,11 @@
 """The transactional outbox: notices and audit events written with the change that causes them.
 
 A use case calls these inside its own write transaction; each call is at most two
-`executemany` inserts (notices, audit queue). Everything that needs the store's wider
-state (who is concerned, digests) is worked out before the write lock by the caller, and
-everything the channel adds later (stream position, deadline, webhook deliveries, the
-Merkle log) is done by the sequencer after commit. So a crash loses nothing: the rows
+many-row inserts (notices, audit queue; one statement for both on PostgreSQL).
+Everything that needs the store's wider state (who is concerned, digests) is worked out
+before the write lock by the caller, and everything the channel adds later (stream
+position, deadline, webhook deliveries, the Merkle log) is done by the sequencer after
+commit. So a crash loses nothing: the rows
 are either committed with the change or absent with it.
 
 `alert(...)` is the entry point for tactical alerts.
@@ -27,8 +28,7 @@ from deconflict.channel.kinds import NoticeKind
 from deconflict.geo.declaration import Declaration
 from deconflict.geo.footprint import footprint
 from deconflict.model.operation import Operation
-from deconflict.store import bulk
-from deconflict.store.channel_tables import audit_queue
+from deconflict.store import bulk, channel_tables
 
 HUB = "hub"
 
@@ -163,8 +163,15 @@ def send(connection: Connection, outgoing: Outgoing) -> None:
     if outgoing.notices.values or outgoing.events:
         wake = wakeups.NOTICES if outgoing.notices.values else wakeups.QUEUED
         wakeups.after_commit(connection, wake)
-    notice_store.insert_encoded(connection, outgoing.notices)
-    bulk.insert_rows(connection, audit_queue, outgoing.events)
+    if outgoing.notices.sqlite or connection.dialect.name != "postgresql":
+        notice_store.insert_encoded(connection, outgoing.notices)
+        bulk.insert_rows(connection, channel_tables.audit_queue, outgoing.events)
+    else:  # both in one round trip
+        rows = [
+            (channel_tables.notices, outgoing.notices.values),
+            (channel_tables.audit_queue, outgoing.events),
+        ]
+        bulk.insert_rows_together(connection, rows)
 
 
 def write(

@@ -60,13 +60,14 @@ def executemany(
 
 _inserts: dict[tuple[str, tuple[str, ...]], Executable] = {}
 """One INSERT per table and column list: `_sqlite_form` caches its text by identity."""
-_unnest_forms: dict[tuple[str, tuple[str, ...]], tuple[sa.TextClause, tuple[bool, ...]]] = {}
+_unnest_forms: dict[tuple[str, tuple[str, ...], str], tuple[sa.TextClause, tuple[bool, ...]]] = {}
 
 
 def _unnest_form(
-    connection: Connection, table: sa.Table, names: tuple[str, ...]
+    connection: Connection, table: sa.Table, names: tuple[str, ...], prefix: str = ""
 ) -> tuple[sa.TextClause, tuple[bool, ...]]:
-    key = (table.name, names)
+    """The statement inserting rows with these keys, its parameters named `prefix`c0…"""
+    key = (table.name, names, prefix)
     found = _unnest_forms.get(key)
     if found is None:
         preparer = connection.dialect.identifier_preparer
@@ -75,7 +76,7 @@ def _unnest_form(
             column_type = table.c[name].type
             is_json = isinstance(column_type, sa.JSON)
             sql_type = "text" if is_json else column_type.compile(dialect=connection.dialect)
-            arrays.append(f"CAST(:c{i} AS {sql_type}[])")
+            arrays.append(f"CAST(:{prefix}c{i} AS {sql_type}[])")
             selected.append(f"u.c{i}::json" if is_json else f"u.c{i}")
             json_columns.append(is_json)
         columns = ", ".join(preparer.quote(name) for name in names)
@@ -107,8 +108,47 @@ def insert_rows(connection: Connection, table: sa.Table, rows: Sequence[Mapping[
             executemany(connection, statement, rows)
         return
     statement, json_columns = _unnest_form(connection, table, names)
+    connection.execute(statement, _arrays(names, json_columns, rows))
+
+
+def _arrays(
+    names: tuple[str, ...],
+    json_columns: tuple[bool, ...],
+    rows: Sequence[Mapping[str, Any]],
+    prefix: str = "",
+) -> dict[str, list[Any]]:
+    """The array parameters of an `_unnest_form`: one list per column."""
     parameters = {}
     for i, (name, is_json) in enumerate(zip(names, json_columns, strict=True)):
         values = [row[name] for row in rows]
-        parameters[f"c{i}"] = [json.dumps(v) for v in values] if is_json else values
+        parameters[f"{prefix}c{i}"] = [json.dumps(v) for v in values] if is_json else values
+    return parameters
+
+
+_together_forms: dict[tuple, sa.TextClause] = {}
+
+
+def insert_rows_together(
+    connection: Connection, batches: Sequence[tuple[sa.Table, Sequence[Mapping[str, Any]]]]
+) -> None:
+    """`insert_rows` into several tables: on PostgreSQL in one statement (the inserts but
+    the last as WITH clauses, so one round trip); elsewhere one after the other."""
+    batches = [(table, rows) for table, rows in batches if rows]
+    if connection.dialect.name != "postgresql" or len(batches) < 2:
+        for table, rows in batches:
+            insert_rows(connection, table, rows)
+        return
+    shapes = [(table, tuple(rows[0])) for table, rows in batches]
+    key = tuple((table.name, names) for table, names in shapes)
+    statement = _together_forms.get(key)
+    forms = [_unnest_form(connection, table, names) for table, names in shapes]
+    if statement is None:
+        texts = [form[0].text.replace(":c", f":t{i}_c") for i, form in enumerate(forms)]
+        clauses = ", ".join(f"w{i} AS ({text})" for i, text in enumerate(texts[:-1]))
+        statement = _together_forms[key] = sa.text(f"WITH {clauses} {texts[-1]}")
+    parameters: dict[str, list[Any]] = {}
+    for i, ((_, names), (_, json_columns), (_, rows)) in enumerate(
+        zip(shapes, forms, batches, strict=True)
+    ):
+        parameters.update(_arrays(names, json_columns, rows, prefix=f"t{i}_"))
     connection.execute(statement, parameters)

@@ -174,14 +174,13 @@ _JSON_COLUMNS = frozenset({"document", "late_notice", "overridden_by", "awaiting
 _PG_VALUES = ", ".join(
     f"CAST(:{name} AS json)" if name in _JSON_COLUMNS else f":{name}" for name in _ROW
 )
-_INSERT_POSTGRESQL = sa.text(
-    f"INSERT INTO operations (id, {_QUOTED}, geom)"
+_INSERT_WITH_VERSION_POSTGRESQL = sa.text(
+    "WITH version AS (INSERT INTO operation_versions (id, version, state, document,"
+    " recorded_at) VALUES (:id, :version, :state, CAST(:document AS json), :recorded_at))"
+    f" INSERT INTO operations (id, {_QUOTED}, geom)"
     f" VALUES (:id, {_PG_VALUES}, ST_GeomFromText(:footprint, 4326))"
 )
-_INSERT_VERSION_POSTGRESQL = sa.text(
-    "INSERT INTO operation_versions (id, version, state, document, recorded_at)"
-    " VALUES (:id, :version, :state, CAST(:document AS json), :recorded_at)"
-)
+"""Both rows of a new operation in one statement (one round trip to the server)."""
 
 
 def insert(
@@ -216,17 +215,10 @@ def insert(
         finally:
             cursor.close()
     else:
-        # One statement with the geometry, the JSON encoded once for both tables.
-        connection.execute(_INSERT_POSTGRESQL, {"id": operation.id, **values, **encoded})
+        # One statement for both rows, with the geometry, the JSON encoded once.
         connection.execute(
-            _INSERT_VERSION_POSTGRESQL,
-            {
-                "id": operation.id,
-                "version": operation.version,
-                "state": values["state"],
-                "document": document,
-                "recorded_at": operation.updated_at,
-            },
+            _INSERT_WITH_VERSION_POSTGRESQL,
+            {"id": operation.id, **values, **encoded, "recorded_at": operation.updated_at},
         )
     if operation.in_force:
         space_index.insert_boxes(connection, OWNER_KIND, operation.id, boxes)
