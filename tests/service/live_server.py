@@ -83,7 +83,8 @@ class PostgresCluster:
     template: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def _admin(self) -> sa.Engine:
+    def admin(self) -> sa.Engine:
+        """An engine on the cluster's admin database, outside transactions."""
         return sa.create_engine(self.admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
 
     def url_for(self, name: str) -> str:
@@ -93,7 +94,7 @@ class PostgresCluster:
         with self._lock:
             if self.template is None:
                 name = f"dc_template_{uuid.uuid4().hex[:10]}"
-                engine = self._admin()
+                engine = self.admin()
                 with engine.connect() as connection:
                     connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
                 engine.dispose()
@@ -107,14 +108,14 @@ class PostgresCluster:
         """A fresh, migrated database (a copy of the template); its name."""
         template = self._ensure_template()
         name = f"dc_test_{uuid.uuid4().hex[:12]}"
-        engine = self._admin()
+        engine = self.admin()
         with engine.connect() as connection:
             connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         engine.dispose()
         return name
 
     def drop_database(self, name: str) -> None:
-        engine = self._admin()
+        engine = self.admin()
         with engine.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         engine.dispose()

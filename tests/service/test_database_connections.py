@@ -23,7 +23,7 @@ _PID = sa.text("SELECT pg_backend_pid()")
 def _terminate(cluster: PostgresCluster, pids: set[int], *, wait: bool = True) -> None:
     """End these server processes (as an administrator or a restart does); with `wait`,
     until they are gone (their farewell is then on the client's socket)."""
-    admin = sa.create_engine(cluster.admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+    admin = cluster.admin()
     alive = sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:p)")
     with admin.connect() as connection:
         for pid in pids:

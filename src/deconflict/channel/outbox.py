@@ -5,8 +5,8 @@ many-row inserts (notices, audit queue; one statement for both on PostgreSQL).
 Everything that needs the store's wider state (who is concerned, digests) is worked out
 before the write lock by the caller, and everything the channel adds later (stream
 position, deadline, webhook deliveries, the Merkle log) is done by the sequencer after
-commit. So a crash loses nothing: the rows
-are either committed with the change or absent with it.
+commit. So a crash loses nothing: the rows are either committed with the change or
+absent with it.
 
 `alert(...)` is the entry point for tactical alerts.
 """

@@ -141,9 +141,12 @@ def insert_rows_together(
     shapes = [(table, tuple(rows[0])) for table, rows in batches]
     key = tuple((table.name, names) for table, names in shapes)
     statement = _together_forms.get(key)
-    forms = [_unnest_form(connection, table, names) for table, names in shapes]
+    forms = [
+        _unnest_form(connection, table, names, prefix=f"t{i}_")
+        for i, (table, names) in enumerate(shapes)
+    ]
     if statement is None:
-        texts = [form[0].text.replace(":c", f":t{i}_c") for i, form in enumerate(forms)]
+        texts = [form[0].text for form in forms]
         clauses = ", ".join(f"w{i} AS ({text})" for i, text in enumerate(texts[:-1]))
         statement = _together_forms[key] = sa.text(f"WITH {clauses} {texts[-1]}")
     parameters: dict[str, list[Any]] = {}
