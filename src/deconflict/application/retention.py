@@ -6,7 +6,8 @@ closed) is removed from `operations` and from the 4D index; its versions stay in
 notifications to USSs (delivered or dead) older than that go too, and so do the DSS's
 references and subscriptions that ended that long ago (an intent's with its operation; a
 subscription once no intent still relies on it): the standard lets a DSS forget what has
-expired, and no answer depends on them any more. Safe to run from every worker at once:
+expired, and no answer depends on them any more. PostgreSQL's lock cells of hours that
+ended that long ago go as well (`locks.prune_cells`). Safe to run from every worker at once:
 each pass deletes what is due, and a second pass finds nothing.
 """
 
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 
 from deconflict.application.hub import Hub
 from deconflict.model.operation_state import FINAL
-from deconflict.store import dss_constraints, dss_subscriptions, dss_tables, space_index
+from deconflict.store import dss_constraints, dss_subscriptions, dss_tables, locks, space_index
 from deconflict.store.dss_tables import dss_intents, uss_notifications
 from deconflict.store.tables import operations
 
@@ -53,6 +54,7 @@ def purge(hub: Hub, retention_s: float) -> int:
         if len(ids) < BATCH:
             break
     _purge_dss(hub, cutoff)
+    locks.prune_cells(hub.database, cutoff)
     return removed
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from deconflict.store.backend import Database
 from deconflict.store.space_index import Box
 from deconflict.store.tables import lock_cells
 
@@ -53,6 +54,13 @@ _LOCK = sa.text(
 )
 """Statements of one shape whatever the number of cells (an array parameter), so they are
 built and prepared once rather than per distinct count."""
+_PAST = sa.text(
+    "SELECT key FROM lock_cells WHERE key <> '*'"
+    " AND CAST(split_part(key, ':', 3) AS bigint) < :hour"
+)
+_FORGET = sa.text("DELETE FROM lock_cells WHERE key = ANY(CAST(:keys AS varchar[]))")
+PRUNE_BATCH = 5_000
+"""Cells deleted per transaction: each holds every writer off for one indexed delete."""
 
 
 def lock_cells_for(connection: Connection, boxes: Iterable[Box]) -> None:
@@ -67,4 +75,32 @@ def lock_cells_for(connection: Connection, boxes: Iterable[Box]) -> None:
     # New cells are created in key order, then all are locked in key order: two writers
     # meet in the same order, so neither can hold what the other waits for.
     connection.execute(_ENSURE, {"keys": keys})
-    connection.execute(_LOCK, {"keys": keys})
+    locked = connection.execute(_LOCK, {"keys": keys}).rowcount
+    if locked != len(keys):  # a cell deleted under us (see `prune_cells`): never go on
+        raise RuntimeError(f"locked {locked} of {len(keys)} cells")
+
+
+def prune_cells(database: Database, before: float) -> int:
+    """Delete the cells whose hour ended before `before` (PostgreSQL only); returns how
+    many. Without this the table grows by every plan's cells, forever.
+
+    Each batch is deleted under the everyone-row held exclusively. A locker holds that row
+    (shared) from before it makes its cells until it commits, and making a cell that
+    exists takes no lock on it: without the everyone-row, a cell deleted between a
+    locker's insert and its `FOR UPDATE` would leave that locker unlocked. Deleting any
+    cell is then safe, even one a late plan for the past needs again: the locker's insert
+    makes it anew. The candidates are read without a lock, so writers wait only for the
+    deletes.
+    """
+    if database.is_sqlite:
+        return 0
+    with database.read() as connection:
+        hour = math.floor(before / CELL_SECONDS)
+        keys = connection.execute(_PAST, {"hour": hour}).scalars().all()
+    removed = 0
+    for first in range(0, len(keys), PRUNE_BATCH):
+        with database.write() as connection:
+            connection.execute(_EVERYONE_EXCLUSIVE)
+            batch = list(keys[first : first + PRUNE_BATCH])
+            removed += connection.execute(_FORGET, {"keys": batch}).rowcount
+    return removed
