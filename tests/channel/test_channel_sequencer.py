@@ -4,17 +4,22 @@ another process's appends, or by a database put back to a backup, is not trusted
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
+from channel_helpers import wait_for
 from live_server import PostgresCluster, fresh_database
 
 from deconflict.audit import AuditLog, verify_log
 from deconflict.audit.sql_store import SqlLogStore
-from deconflict.channel import keys, sequencer
+from deconflict.channel import keys, outbox, sequencer, wakeups
+from deconflict.channel.kinds import NoticeKind
+from deconflict.channel.runner import Runner, Timing
 from deconflict.store.backend import Database, connect
-from deconflict.store.channel_tables import audit_queue
+from deconflict.store.channel_tables import audit_queue, notices
 from deconflict.store.migrate import upgrade
 
 T0 = 1_790_000_000.0
@@ -108,3 +113,47 @@ def test_chunked_merges_with_a_kept_frontier_build_the_same_log(
         finally:
             whole.engine.dispose()
             chunked.engine.dispose()
+
+
+def test_a_storm_of_commits_is_numbered_in_a_pass_per_gap(
+    tmp_path: Path, key_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every commit of notices wakes the sequencer, and each look at the database is a
+    query: under load it must look about once per numbering gap, not once per commit,
+    and still number every notice."""
+    database = _fresh(f"sqlite:///{tmp_path / 'storm.db'}")
+    looks: list[float] = []
+    real_waiting = sequencer.waiting
+
+    def counted(db: Database) -> sequencer.Work:
+        looks.append(time.monotonic())
+        return real_waiting(db)
+
+    monkeypatch.setattr(sequencer, "waiting", counted)
+    gap = 0.1
+    timing = Timing(poll_s=5.0, min_gap_s=gap, merge_every_s=60.0, checkpoint_every_s=600.0)
+    runner = Runner(database, time.time, keys.hub_signer(key_dir), timing)
+    thread = threading.Thread(target=runner._sequence, daemon=True)
+    thread.start()
+    try:
+        started = time.monotonic()
+        commits = 300
+        for i in range(commits):  # one commit (and one wake-up) every few milliseconds
+            draft = outbox.Draft("bravo", "alpha", NoticeKind.HOTLINE, (), {"text": str(i)})
+            with database.write() as connection:
+                outbox.write(connection, [draft], [], time.time())
+            time.sleep(0.002)
+        elapsed = time.monotonic() - started
+        wait_for(lambda: _unnumbered(database) == 0, message="every notice numbered")
+    finally:
+        runner.stop_event.set()
+        wakeups.NOTICES.notify()
+        thread.join(timeout=10)
+    assert len(looks) <= elapsed / gap + 10, (len(looks), commits, elapsed)
+
+
+def _unnumbered(database: Database) -> int:
+    with database.read() as connection:
+        return connection.execute(
+            sa.select(sa.func.count()).select_from(notices).where(notices.c.seq.is_(None))
+        ).scalar_one()

@@ -114,6 +114,10 @@ class Runner:
                 # While events wait for their merge, only a notice cuts the wait short.
                 flag = urgent if self._events_since is not None else anything
                 flag.wait(self.timing.poll_s if delay is None else delay)
+                # Woken within the numbering gap: let it pass before looking. Every
+                # commit wakes the loop, and each look is a query; under load commits
+                # come far more often than the gap allows passes.
+                self.stop_event.wait(self._numbered_at + self.timing.min_gap_s - time.monotonic())
         finally:
             for wake in (wakeups.NOTICES, wakeups.QUEUED):
                 wake.unsubscribe(urgent)
