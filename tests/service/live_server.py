@@ -35,7 +35,7 @@ from sqlalchemy.engine import make_url
 from deconflict.api.app import create_app
 from deconflict.api.auth import mint_token
 from deconflict.config import Settings
-from deconflict.store.backend import connect
+from deconflict.store.backend import Database, connect
 from deconflict.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -185,6 +185,21 @@ def fresh_database(backend: str, cluster: PostgresCluster | None, directory: Pat
         yield cluster.url_for(name)
     finally:
         cluster.drop_database(name)
+
+
+@contextlib.contextmanager
+def migrated_database(
+    backend: str, cluster: PostgresCluster | None, directory: Path
+) -> Iterator[Database]:
+    """A new database on `backend`, migrated and connected (for tests in process);
+    its connections closed and the database dropped afterwards."""
+    with fresh_database(backend, cluster, directory) as url:
+        database = connect(url)
+        try:
+            upgrade(database)
+            yield database
+        finally:
+            database.engine.dispose()
 
 
 # --- the server ------------------------------------------------------------------------

@@ -7,21 +7,17 @@ import sqlite3
 from pathlib import Path
 
 import sqlalchemy as sa
-from live_server import PostgresCluster, fresh_database
+from live_server import PostgresCluster, migrated_database
 
 from deconflict.audit.sql_store import audit_nodes
 from deconflict.store import bulk
-from deconflict.store.backend import connect
 from deconflict.store.channel_tables import audit_queue, deliveries
-from deconflict.store.migrate import upgrade
 
 
 def test_rows_land_in_order_with_their_values(
     backend: str, postgres_cluster: PostgresCluster | None, tmp_path: Path
 ) -> None:
-    with fresh_database(backend, postgres_cluster, tmp_path) as url:
-        database = connect(url)
-        upgrade(database)
+    with migrated_database(backend, postgres_cluster, tmp_path) as database:
         events = [
             {
                 "time": 1.5 + i,
@@ -60,7 +56,6 @@ def test_rows_land_in_order_with_their_values(
         assert [dict(r._mapping) for r in stored] == nodes
         assert [r.notice for r in kept] == ["n-0", "n-1", "n-2"]
         assert all(r.last_error is None and r.delivered_at is None for r in kept)
-        database.engine.dispose()
 
 
 def test_rows_for_several_tables_land_together(
@@ -68,9 +63,7 @@ def test_rows_for_several_tables_land_together(
 ) -> None:
     """`insert_rows_together` writes each table's rows in order, and an empty batch is
     left out (on PostgreSQL one statement; a failure takes back every table's rows)."""
-    with fresh_database(backend, postgres_cluster, tmp_path) as url:
-        database = connect(url)
-        upgrade(database)
+    with migrated_database(backend, postgres_cluster, tmp_path) as database:
         events = [
             {"time": float(i), "kind": "k", "actor": "a", "subjects": [], "payload": {"i": i}}
             for i in range(20)
@@ -99,4 +92,3 @@ def test_rows_for_several_tables_land_together(
         with database.read() as connection:
             count = connection.execute(sa.select(sa.func.count()).select_from(audit_queue))
             assert count.scalar() == 20
-        database.engine.dispose()

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from live_server import PostgresCluster, fresh_database
+from live_server import PostgresCluster, migrated_database
 
 from deconflict.application.hub import Hub
 from deconflict.application.retention import purge
 from deconflict.store import locks
-from deconflict.store.backend import Database, connect
-from deconflict.store.migrate import upgrade
+from deconflict.store.backend import Database
 
 HOUR = 3600.0
 NOW = 1_800_000_000.0  # 2027-01-15, on the hour
@@ -32,9 +31,7 @@ def _keys(database: Database) -> list[str]:
 def test_past_cells_are_pruned_and_made_anew(
     postgres_cluster: PostgresCluster | None, tmp_path: Path
 ) -> None:
-    with fresh_database("postgresql", postgres_cluster, tmp_path) as url:
-        database = connect(url)
-        upgrade(database)
+    with migrated_database("postgresql", postgres_cluster, tmp_path) as database:
         with database.write() as connection:
             locks.lock_cells_for(connection, [OLD, NEW])
         old_keys, new_keys = locks.cell_keys([OLD]), locks.cell_keys([NEW])
@@ -55,7 +52,6 @@ def test_past_cells_are_pruned_and_made_anew(
                     locks.lock_cells_for(second, [OLD])
             with database.engine.connect() as third, third.begin():
                 locks.lock_cells_for(third, [NEW])  # other cells: no wait
-        database.engine.dispose()
 
 
 def test_pruning_waits_for_every_writer_holding_cells(
@@ -63,9 +59,7 @@ def test_pruning_waits_for_every_writer_holding_cells(
 ) -> None:
     """A prune that deleted a cell between a writer's insert and its `FOR UPDATE` would
     leave that writer unlocked: the prune must wait until the writer commits."""
-    with fresh_database("postgresql", postgres_cluster, tmp_path) as url:
-        database = connect(url)
-        upgrade(database)
+    with migrated_database("postgresql", postgres_cluster, tmp_path) as database:
         with database.write() as connection:
             locks.lock_cells_for(connection, [OLD])
         keys = locks.cell_keys([OLD])
@@ -87,7 +81,6 @@ def test_pruning_waits_for_every_writer_holding_cells(
         pruner.join(timeout=30)
         assert pruned == [6]
         assert _keys(database) == ["*"]
-        database.engine.dispose()
 
 
 def _waits_for(database: Database, pid: int) -> bool:
@@ -111,12 +104,9 @@ def _waits_for(database: Database, pid: int) -> bool:
 def test_retention_prunes_cells_and_sqlite_has_none(
     backend: str, postgres_cluster: PostgresCluster | None, tmp_path: Path
 ) -> None:
-    with fresh_database(backend, postgres_cluster, tmp_path) as url:
-        database = connect(url)
-        upgrade(database)
+    with migrated_database(backend, postgres_cluster, tmp_path) as database:
         with database.write() as connection:
             locks.lock_cells_for(connection, [OLD, NEW])
         purge(Hub(database, clock=lambda: NOW), 24 * HOUR)
         expected = ["*"] if backend == "sqlite" else sorted(["*", *locks.cell_keys([NEW])])
         assert sorted(_keys(database)) == expected
-        database.engine.dispose()
