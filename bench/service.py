@@ -391,6 +391,21 @@ def analyze(database: Database, statement: str = "ANALYZE") -> None:
         connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(statement)
 
 
+def autovacuums(database: Database) -> int | None:
+    """Autovacuum and autoanalyze passes over the hub's tables so far (None on SQLite).
+    Counted around each run, they show which run a pass overlapped: one over the queue
+    tables (notices, the audit queue) slows the submissions that meet it."""
+    if not database.is_postgresql:
+        return None
+    with database.engine.connect() as connection:
+        return int(
+            connection.exec_driver_sql(
+                "SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0)"
+                " FROM pg_stat_user_tables"
+            ).scalar_one()
+        )
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (0 if it is gone)."""
     try:
@@ -856,8 +871,10 @@ def run_backend(
             db_pids = pg.pids() if pg else []
             db_before = {pid: cpu_seconds(pid) for pid in db_pids}
             machine_before = machine_cpu_seconds()
+            vacuums_before = autovacuums(database)
             submit = run_wrk(server, loaded_load, base, t0, tokens)
             machine = machine_cpu_seconds() - machine_before
+            vacuums_between = autovacuums(database)
             cpu = {label: cpu_seconds(pid) - before[label] for label, pid in processes.items()}
             db_after = {pid: cpu_seconds(pid) for pid in {*db_pids, *(pg.pids() if pg else [])}}
             cpu["database"] = sum(v - db_before.get(pid, 0.0) for pid, v in db_after.items())
@@ -874,6 +891,13 @@ def run_backend(
                 server, Load("submit", max(5.0, args.duration / 4), 1, 1), base, t0, tokens
             )
             base += single["generated"]
+            vacuums_after = autovacuums(database)
+            if vacuums_before is not None and vacuums_between is not None:
+                assert vacuums_after is not None
+                result["autovacuums"] = (
+                    vacuums_between - vacuums_before,
+                    vacuums_after - vacuums_between,
+                )
             before = {label: cpu_seconds(pid) for label, pid in processes.items()}
             bare = run_wrk(
                 server,
@@ -1027,7 +1051,18 @@ def _markdown(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "|" + "|".join("---:" for _ in COLUMNS) + "|",
     ]
     lines += ["| " + " | ".join(cell(r) for _, cell in COLUMNS) + " |" for r in results]
+    notes = [_vacuum_note(r) for r in results if "autovacuums" in r]
+    if notes:
+        lines += ["", *(f"- {note}" for note in notes)]
     return "\n".join(lines) + "\n"
+
+
+def _vacuum_note(result: dict[str, Any]) -> str:
+    loaded, single = result["autovacuums"]
+    return (
+        f"{result['backend']}: autovacuum/autoanalyze passes on the hub's tables during the "
+        f"{result['connections']}-connection run {loaded}, during the one-connection run {single}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1108,6 +1143,7 @@ def main(argv: list[str] | None = None) -> int:
             + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
             + f" ({r['cores_busy']:.2f} cores busy); stored = generated for "
             f"{equal}/{compared} sampled operations"
+            + (f"; {_vacuum_note(r)}" if "autovacuums" in r else "")
         )
         if "profile" in r:
             console.print(r["profile"], markup=False, highlight=False)
