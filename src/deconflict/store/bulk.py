@@ -58,8 +58,9 @@ def executemany(
         cursor.close()
 
 
-_inserts: dict[tuple[str, tuple[str, ...]], Executable] = {}
-"""One INSERT per table and column list: `_sqlite_form` caches its text by identity."""
+_inserts: dict[tuple[str, tuple[str, ...]], tuple[Executable, bool]] = {}
+"""One INSERT per table and column list (`_sqlite_form` caches its text by identity), and
+whether any of those columns is JSON."""
 _unnest_forms: dict[tuple[str, tuple[str, ...], str], tuple[sa.TextClause, tuple[bool, ...]]] = {}
 
 
@@ -98,11 +99,13 @@ def insert_rows(connection: Connection, table: sa.Table, rows: Sequence[Mapping[
         return
     names = tuple(rows[0])
     if connection.dialect.name != "postgresql":
-        statement = _inserts.get((table.name, names))
-        if statement is None:  # of these columns only (not an autoincrement key)
+        found = _inserts.get((table.name, names))
+        if found is None:  # of these columns only (not an autoincrement key)
             values = {name: sa.bindparam(name) for name in names}
-            statement = _inserts[(table.name, names)] = table.insert().values(values)
-        if any(isinstance(table.c[name].type, sa.JSON) for name in names):
+            has_json = any(isinstance(table.c[name].type, sa.JSON) for name in names)
+            found = _inserts[(table.name, names)] = (table.insert().values(values), has_json)
+        statement, has_json = found
+        if has_json:
             connection.execute(statement, list(rows))  # SQLAlchemy serialises the JSON
         else:
             executemany(connection, statement, rows)
